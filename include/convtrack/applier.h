@@ -1,0 +1,64 @@
+/*
+ * Applier: turns a batch of consumed events into repository transactions
+ * under the contract's rules for bad data.
+ *
+ * The consumer hands over every record of a batch, valid or not.  The
+ * applier drops exact redeliveries within the batch, dead-letters what the
+ * contract says must be dead-lettered (a message_id used by two sessions),
+ * applies the rest in one transaction, and when PostgreSQL refuses a batch
+ * for a reason caused by its data it splits the batch until the one event
+ * responsible is found and dead-lettered alone; the rest is applied.
+ */
+#ifndef CONVTRACK_APPLIER_H
+#define CONVTRACK_APPLIER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "convtrack/event.h"
+#include "convtrack/repo.h"
+
+/* One record of a batch, as the consumer fills it. */
+struct ct_applier_item {
+	bool valid;       /* ev holds a parsed event */
+	struct ct_event ev;
+	/*
+	 * Set when the record must go to the dead-letter topic: the parser's
+	 * reason for invalid records, or the applier's (e.g.
+	 * "message_id_conflict", "db_rejected:23514").
+	 */
+	bool dead_letter;
+	char reason[CT_EVENT_REASON_MAX];
+	bool duplicate;   /* an exact redelivery of an earlier record in the batch */
+};
+
+struct ct_applier_stats {
+	size_t applied;        /* valid events handed to PostgreSQL and committed */
+	size_t duplicates;     /* redeliveries within the batch */
+	size_t dead_lettered;  /* records marked dead_letter (parser's included) */
+	int transactions;      /* committed transactions */
+	int lock_retries;      /* restarts because the lock set grew */
+};
+
+/*
+ * Applies items[0..n).  On CT_REPO_OK everything valid is committed and the
+ * records to dead-letter are marked; on CT_REPO_TRANSIENT or CT_REPO_FATAL
+ * some or none of the batch may be committed (applying again is safe: it is
+ * idempotent) and the message of repo says why.  stats may be NULL.
+ */
+enum ct_repo_status ct_applier_apply(struct ct_repo *repo,
+				     struct ct_applier_item *items, size_t n,
+				     struct ct_applier_stats *stats)
+	__attribute__((warn_unused_result));
+
+/*
+ * Marks in-batch redeliveries (same event type and event_id as an earlier
+ * valid item) as duplicate, and later messages that reuse an earlier
+ * message's message_id under another session as dead_letter
+ * "message_id_conflict".  Pure; called by ct_applier_apply, exposed for
+ * tests.  Returns -1 when out of memory.
+ */
+int ct_applier_screen(struct ct_applier_item *items, size_t n)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * Consumer: the worker's main loop over the four input topics.
+ *
+ * Polls a batch (up to batch.max_events records or batch.max_wait_ms),
+ * parses every record, applies the batch through the applier, publishes the
+ * records to dead-letter (unchanged, with the contract's headers) and waits
+ * for the broker's acknowledgement, and only then stores the batch's
+ * offsets (enable.auto.offset.store=false).  Transient failures of
+ * PostgreSQL or Kafka are retried with capped exponential backoff and never
+ * skip a record.  Before partitions are revoked the batch in hand is
+ * finished and its offsets committed.
+ */
+#ifndef CONVTRACK_CONSUMER_H
+#define CONVTRACK_CONSUMER_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "convtrack/config.h"
+#include "convtrack/repo.h"
+
+struct ct_consumer;
+
+/*
+ * Creates the consumer group member and the dead-letter producer from cfg
+ * (borrowed; must outlive the consumer) and subscribes to the four input
+ * topics.  Returns 0 and sets *out, or -1 with a message in err.
+ */
+int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
+		    char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * Runs until *stop becomes non-zero (then finishes and commits the batch in
+ * hand) or a fatal error.  repo is borrowed.  Returns 0 after an orderly
+ * stop, -1 after a fatal error (logged).
+ */
+int ct_consumer_run(struct ct_consumer *c, struct ct_repo *repo,
+		    volatile sig_atomic_t *stop) __attribute__((warn_unused_result));
+
+/* Leaves the group (committing stored offsets) and frees c.  NULL is a no-op. */
+void ct_consumer_free(struct ct_consumer *c);
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * Applier: the contract's rules for delivery and bad data on top of the
+ * repository.  See include/convtrack/applier.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "convtrack/applier.h"
+#include "convtrack/log.h"
+
+/* Positions of items sorted by a key, for duplicate detection. */
+struct ct_applier_ref {
+	const char *key;
+	const char *session;
+	int type;
+	size_t pos;
+};
+
+static int ct_applier_cmp_ref(const void *a, const void *b)
+{
+	const struct ct_applier_ref *x = a, *y = b;
+	int c = x->type - y->type;
+
+	if (c == 0)
+		c = strcmp(x->key, y->key);
+	if (c == 0)
+		c = (x->pos > y->pos) - (x->pos < y->pos);
+	return c;
+}
+
+/* Marks every item after the first of each key group with mark(). */
+static void ct_applier_groups(struct ct_applier_item *items,
+			      struct ct_applier_ref *refs, size_t nref,
+			      bool by_session)
+{
+	size_t i, first = 0;
+
+	qsort(refs, nref, sizeof(*refs), ct_applier_cmp_ref);
+	for (i = 1; i < nref; i++) {
+		struct ct_applier_item *it = &items[refs[i].pos];
+
+		if (refs[i].type != refs[first].type ||
+		    strcmp(refs[i].key, refs[first].key) != 0) {
+			first = i;
+			continue;
+		}
+		if (!by_session) {
+			it->duplicate = true;
+		} else if (strcmp(refs[i].session, refs[first].session) != 0) {
+			it->dead_letter = true;
+			snprintf(it->reason, sizeof(it->reason), "message_id_conflict");
+		}
+	}
+}
+
+int ct_applier_screen(struct ct_applier_item *items, size_t n)
+{
+	struct ct_applier_ref *refs = malloc((n + 1) * sizeof(*refs));
+	size_t i, nref = 0;
+
+	if (!refs)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!items[i].valid || items[i].dead_letter)
+			continue;
+		refs[nref++] = (struct ct_applier_ref){
+			items[i].ev.event_id, items[i].ev.session_id,
+			(int)items[i].ev.type, i };
+	}
+	ct_applier_groups(items, refs, nref, false);
+
+	nref = 0;
+	for (i = 0; i < n; i++) {
+		struct ct_applier_item *it = &items[i];
+
+		if (!it->valid || it->dead_letter || it->duplicate ||
+		    it->ev.type != CT_EVENT_MESSAGE)
+			continue;
+		refs[nref++] = (struct ct_applier_ref){
+			it->ev.u.message.message_id, it->ev.session_id, 0, i };
+	}
+	ct_applier_groups(items, refs, nref, true);
+	free(refs);
+	return 0;
+}
+
+/*
+ * Applies the events evs[0..n) (pointing into items through idx).  A
+ * permanent failure splits the range in halves until one event is left,
+ * which is dead-lettered with the SQLSTATE.
+ */
+static enum ct_repo_status ct_applier_range(struct ct_repo *repo,
+					    struct ct_applier_item *items,
+					    const struct ct_event **evs,
+					    size_t *idx, size_t n,
+					    struct ct_applier_stats *stats)
+{
+	struct ct_repo_rejection *rej;
+	enum ct_repo_status st;
+	size_t nrej = 0, i, kept;
+	int retries = 0;
+
+	if (n == 0)
+		return CT_REPO_OK;
+	rej = malloc(n * sizeof(*rej));
+	if (!rej)
+		return CT_REPO_TRANSIENT;
+	st = ct_repo_apply(repo, evs, n, rej, &nrej, &retries);
+	stats->lock_retries += retries;
+	if (st == CT_REPO_OK) {
+		stats->applied += n;
+		stats->transactions++;
+	} else if (st == CT_REPO_REJECTED) {
+		for (i = 0; i < nrej; i++) {
+			struct ct_applier_item *it = &items[idx[rej[i].index]];
+
+			it->dead_letter = true;
+			snprintf(it->reason, sizeof(it->reason), "%s", rej[i].reason);
+			evs[rej[i].index] = NULL;
+		}
+		for (i = 0, kept = 0; i < n; i++) {
+			if (!evs[i])
+				continue;
+			evs[kept] = evs[i];
+			idx[kept++] = idx[i];
+		}
+		st = ct_applier_range(repo, items, evs, idx, kept, stats);
+	} else if (st == CT_REPO_PERMANENT && n == 1) {
+		struct ct_applier_item *it = &items[idx[0]];
+		const char *msg = ct_repo_error(repo);
+
+		it->dead_letter = true;
+		snprintf(it->reason, sizeof(it->reason), "db_rejected:%.5s", msg);
+		ct_log(CT_LOG_WARN, "event %s rejected by PostgreSQL: %s",
+		       it->ev.event_id, msg);
+		st = CT_REPO_OK;
+	} else if (st == CT_REPO_PERMANENT) {
+		size_t half = n / 2;
+
+		st = ct_applier_range(repo, items, evs, idx, half, stats);
+		if (st == CT_REPO_OK)
+			st = ct_applier_range(repo, items, evs + half, idx + half,
+					      n - half, stats);
+	}
+	free(rej);
+	return st;
+}
+
+enum ct_repo_status ct_applier_apply(struct ct_repo *repo,
+				     struct ct_applier_item *items, size_t n,
+				     struct ct_applier_stats *stats)
+{
+	struct ct_applier_stats local = { 0 };
+	const struct ct_event **evs;
+	enum ct_repo_status st;
+	size_t *idx, i, m = 0;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	if (ct_applier_screen(items, n) < 0)
+		return CT_REPO_TRANSIENT;
+	evs = malloc((n + 1) * sizeof(*evs));
+	idx = malloc((n + 1) * sizeof(*idx));
+	if (!evs || !idx) {
+		free(evs);
+		free(idx);
+		return CT_REPO_TRANSIENT;
+	}
+	for (i = 0; i < n; i++) {
+		if (items[i].duplicate)
+			stats->duplicates++;
+		if (!items[i].valid || items[i].dead_letter || items[i].duplicate)
+			continue;
+		evs[m] = &items[i].ev;
+		idx[m++] = i;
+	}
+	st = ct_applier_range(repo, items, evs, idx, m, stats);
+	for (i = 0; i < n; i++)
+		if (items[i].dead_letter)
+			stats->dead_lettered++;
+	free(evs);
+	free(idx);
+	return st;
+}

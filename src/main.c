@@ -1,0 +1,211 @@
+/*
+ * convtrack: the program's entry point.  Parses the command line, loads the
+ * configuration and wires the modules together for each subcommand; the
+ * lifecycle (signals, orderly shutdown, exit codes) lives here and nowhere
+ * else.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "convtrack/config.h"
+#include "convtrack/consumer.h"
+#include "convtrack/log.h"
+#include "convtrack/repo.h"
+
+static volatile sig_atomic_t ct_main_stop;
+
+static void ct_main_on_signal(int sig)
+{
+	(void)sig;
+	ct_main_stop = 1;
+}
+
+struct ct_main_args {
+	const char *config_path;
+	const char *command;
+	int print_config;
+	int check_config;
+	int help;
+};
+
+static void ct_main_usage(FILE *out)
+{
+	fputs("usage: convtrack [--config FILE] [--print-config] COMMAND\n"
+	      "\n"
+	      "Commands:\n"
+	      "  migrate               apply the schema migrations (idempotent)\n"
+	      "  run                   run the worker until SIGTERM/SIGINT\n"
+	      "  run --check-config    validate the configuration and exit\n"
+	      "  version               print the version\n"
+	      "  help                  print this help\n"
+	      "\n"
+	      "Options:\n"
+	      "  --config FILE         libconfig file (see deploy/convtrack.conf)\n"
+	      "  --print-config        print the effective configuration, secrets\n"
+	      "                        masked, and exit\n"
+	      "  --check-config        with run: exit 0 when the configuration is\n"
+	      "                        valid, 2 when it is not\n"
+	      "\n"
+	      "Every setting can be overridden by CONVTRACK_<SECTION>_<KEY>, e.g.\n"
+	      "CONVTRACK_KAFKA_BROKERS, CONVTRACK_POSTGRES_CONNINFO.\n",
+	      out);
+}
+
+/* Returns 0, or -1 after printing what is wrong. */
+static int ct_main_parse(int argc, char **argv, struct ct_main_args *a)
+{
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (strcmp(arg, "--config") == 0 && i + 1 < argc) {
+			a->config_path = argv[++i];
+		} else if (strncmp(arg, "--config=", 9) == 0) {
+			a->config_path = arg + 9;
+		} else if (strcmp(arg, "--print-config") == 0) {
+			a->print_config = 1;
+		} else if (strcmp(arg, "--check-config") == 0) {
+			a->check_config = 1;
+		} else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+			a->help = 1;
+		} else if (arg[0] == '-') {
+			fprintf(stderr, "convtrack: unknown option %s\n", arg);
+			return -1;
+		} else if (!a->command) {
+			a->command = arg;
+		} else {
+			fprintf(stderr, "convtrack: unexpected argument %s\n", arg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Connects, retrying while the server is unreachable and no stop is asked. */
+static struct ct_repo *ct_main_connect(const struct ct_config *cfg, int forever)
+{
+	struct ct_repo *repo = NULL;
+	char err[512];
+	int delay = cfg->retry_initial_ms, attempts = 0;
+
+	while (ct_repo_connect(cfg->postgres_conninfo, &repo, err, sizeof(err)) !=
+	       CT_REPO_OK) {
+		ct_log(CT_LOG_WARN, "PostgreSQL unreachable: %s", err);
+		if (ct_main_stop || (!forever && ++attempts >= 5))
+			return NULL;
+		struct timespec ts = { delay / 1000, (long)(delay % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		delay = delay * 2 > cfg->retry_max_ms ? cfg->retry_max_ms : delay * 2;
+	}
+	return repo;
+}
+
+static int ct_main_migrate(const struct ct_config *cfg)
+{
+	struct ct_repo *repo = ct_main_connect(cfg, 0);
+	int applied = 0;
+
+	if (!repo) {
+		fprintf(stderr, "convtrack: cannot connect to PostgreSQL\n");
+		return 1;
+	}
+	if (ct_repo_migrate(repo, &applied) != CT_REPO_OK) {
+		fprintf(stderr, "convtrack: migrate failed: %s\n", ct_repo_error(repo));
+		ct_repo_free(repo);
+		return 1;
+	}
+	printf("migrations applied: %d (schema up to date)\n", applied);
+	ct_repo_free(repo);
+	return 0;
+}
+
+static int ct_main_run(const struct ct_config *cfg)
+{
+	struct ct_consumer *consumer = NULL;
+	struct ct_repo *repo;
+	struct sigaction sa;
+	char err[512];
+	int rc = 1;
+
+	if (!cfg->kafka_brokers || !*cfg->kafka_brokers) {
+		fprintf(stderr, "convtrack: kafka.brokers is not set "
+			"(CONVTRACK_KAFKA_BROKERS or the config file)\n");
+		return 2;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ct_main_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	repo = ct_main_connect(cfg, 1);
+	if (!repo)
+		return ct_main_stop ? 0 : 1;
+	if (ct_repo_check_schema(repo) != CT_REPO_OK) {
+		ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repo));
+		goto out_free_repo;
+	}
+	if (ct_consumer_new(cfg, &consumer, err, sizeof(err)) < 0) {
+		ct_log(CT_LOG_ERROR, "kafka: %s", err);
+		goto out_free_repo;
+	}
+	rc = ct_consumer_run(consumer, repo, &ct_main_stop) == 0 ? 0 : 1;
+	ct_consumer_free(consumer);
+	ct_log(CT_LOG_INFO, "stopped%s", rc == 0 ? "" : " after a fatal error");
+out_free_repo:
+	ct_repo_free(repo);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct ct_config *cfg = NULL;
+	struct ct_main_args a;
+	enum ct_log_level level;
+	char err[512];
+	int rc;
+
+	if (ct_main_parse(argc, argv, &a) < 0) {
+		ct_main_usage(stderr);
+		return 2;
+	}
+	if (a.help || (a.command && strcmp(a.command, "help") == 0)) {
+		ct_main_usage(stdout);
+		return 0;
+	}
+	if (a.command && strcmp(a.command, "version") == 0) {
+		printf("convtrack %s\n", CT_VERSION);
+		return 0;
+	}
+	if (ct_config_load(a.config_path, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "convtrack: configuration: %s\n", err);
+		return 2;
+	}
+	if (ct_log_level_parse(cfg->log_level, &level) == 0)
+		ct_log_set_level(level);
+	if (a.print_config) {
+		ct_config_print(cfg, stdout);
+		rc = 0;
+	} else if (!a.command) {
+		ct_main_usage(stderr);
+		rc = 2;
+	} else if (strcmp(a.command, "migrate") == 0) {
+		rc = ct_main_migrate(cfg);
+	} else if (strcmp(a.command, "run") == 0 && a.check_config) {
+		printf("configuration is valid\n");
+		rc = 0;
+	} else if (strcmp(a.command, "run") == 0) {
+		rc = ct_main_run(cfg);
+	} else {
+		fprintf(stderr, "convtrack: unknown command '%s'\n", a.command);
+		ct_main_usage(stderr);
+		rc = 2;
+	}
+	ct_config_free(cfg);
+	return rc;
+}

@@ -1,0 +1,1199 @@
+/*
+ * Repository: convtrack's PostgreSQL access over libpq.
+ *
+ * A batch is applied in one READ COMMITTED transaction:
+ *
+ *   1. read the lock set: the batch's sessions, the profiles and anonymous
+ *      keys they can affect (their current profile, their keys' profiles,
+ *      the keys' merge targets and every profile a session of those keys
+ *      points to);
+ *   2. take transaction-scoped advisory locks on all of them, sorted, in one
+ *      statement (a consistent order for every worker and merge_profiles());
+ *   3. insert the facts (one statement per event type, unnest of arrays) and
+ *      upsert messages (last writer in event time) and session counters;
+ *   4. recompute from the facts, for the sessions and keys of the batch:
+ *      session keys and users (rule 1), merges (rules 2, 11), session
+ *      profiles (rule 3), user attributes (rule 6) and statistics (rule 4);
+ *   5. check that every profile whose statistics changed was locked in 2; if
+ *      a concurrent change made the set grow, roll back and start again with
+ *      the larger set; else commit.
+ *
+ * Because every derived value is recomputed from facts under locks that
+ * cover all its inputs, the last transaction to commit sees everything and
+ * the result does not depend on arrival order or on how events are spread
+ * over workers.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "convtrack/ids.h"
+#include "convtrack/log.h"
+#include "convtrack/repo.h"
+#include "migrations_data.h"
+#include "pgarray.h"
+
+/* Advisory lock that serializes concurrent `convtrack migrate` runs. */
+#define CT_REPO_MIGRATE_LOCK 4200310001LL
+
+/* Lock-set growth restarts before giving up as a transient failure. */
+#define CT_REPO_MAX_LOCK_ROUNDS 16
+
+struct ct_repo {
+	PGconn *conn;
+	char *conninfo;
+	int prepared;
+	char err[512];
+};
+
+/* Prepared statements: name, SQL, number of parameters. */
+enum ct_repo_stmt {
+	STMT_LOCKSET = 0,
+	STMT_LOCK,
+	STMT_JOINS,
+	STMT_AUTHS,
+	STMT_ENDS,
+	STMT_MESSAGES,
+	STMT_CLASH,
+	STMT_REFRESH_SESSIONS,
+	STMT_ENSURE_PROFILES,
+	STMT_USER_ATTRS,
+	STMT_MERGES,
+	STMT_SESSION_PROFILES,
+	STMT_STATS_IDS,
+	STMT_STATS,
+	STMT_COUNT
+};
+
+/*
+ * $1 all sessions of the batch, $2 sessions with structural events
+ * (participant_joined, authenticated, call_ended), $3 anonymous keys of the
+ * batch's participant_joined events.  Returns ('k', key) for the keys whose
+ * merges and sessions the batch may change, and ('p', profile id) for every
+ * profile it may change.
+ */
+static const char SQL_LOCKSET[] =
+	"WITH cur AS ("
+	"  SELECT session_id, profile_id, anonymous_id FROM agent_sessions"
+	"   WHERE session_id = ANY ($1::uuid[])"
+	"), keys AS ("
+	"  SELECT unnest($3::text[]) AS k"
+	"  UNION SELECT anonymous_id FROM cur"
+	"   WHERE anonymous_id IS NOT NULL AND session_id = ANY ($2::uuid[])"
+	")"
+	" SELECT 'k', k FROM keys"
+	" UNION SELECT 'p', profile_id::text FROM cur WHERE profile_id IS NOT NULL"
+	" UNION SELECT 'p', p.id::text FROM user_profiles p"
+	"   JOIN cur ON p.anonymous_id = cur.anonymous_id"
+	" UNION SELECT 'p', p.id::text FROM user_profiles p"
+	"   JOIN keys ON p.anonymous_id = keys.k"
+	" UNION SELECT 'p', p.merged_into_profile_id::text FROM user_profiles p"
+	"   JOIN keys ON p.anonymous_id = keys.k"
+	"  WHERE p.merged_into_profile_id IS NOT NULL"
+	" UNION SELECT 'p', s.profile_id::text FROM agent_sessions s"
+	"   JOIN keys ON s.anonymous_id = keys.k WHERE s.profile_id IS NOT NULL";
+
+/* $1 sorted lock keys.  unnest yields them in array order. */
+static const char SQL_LOCK[] =
+	"SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k";
+
+static const char SQL_JOINS[] =
+	"INSERT INTO participant_joins (event_id, session_id, occurred_at,"
+	"  room_id, participant_id, anonymous_id, anonymous_key, metadata)"
+	" SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[],"
+	"  $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])"
+	" ON CONFLICT (event_id) DO NOTHING";
+
+static const char SQL_AUTHS[] =
+	"INSERT INTO session_authentications (event_id, session_id, occurred_at,"
+	"  username, phone_number, email)"
+	" SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[],"
+	"  $4::text[], $5::text[], $6::text[])"
+	" ON CONFLICT (event_id) DO NOTHING";
+
+static const char SQL_ENDS[] =
+	"INSERT INTO call_ends (event_id, session_id, occurred_at, reason,"
+	"  duration_seconds)"
+	" SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[],"
+	"  $4::text[], $5::float8[])"
+	" ON CONFLICT (event_id) DO NOTHING";
+
+/*
+ * Messages and session counters.  $1..$7 message events (event_id,
+ * message_id, session_id, occurred_at, role, content, seq); several events of
+ * one message_id are folded first: occurred_at is the earliest, role and
+ * content the latest event's, seq the latest event's that carries one (rule
+ * 6).  A stored message changes only when an event is newer; a message
+ * stored under another session is left alone (the clash check rejects it).
+ * $8..$10 every session of the batch with its earliest and latest event
+ * time; message_count grows by the messages inserted.
+ */
+static const char SQL_MESSAGES[] =
+	"WITH b AS ("
+	"  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[],"
+	"   $4::timestamptz[], $5::text[], $6::text[], $7::bigint[])"
+	"   AS b(event_id, message_id, session_id, at, role, content, seq)"
+	"), agg AS ("
+	"  SELECT DISTINCT ON (message_id) message_id, session_id, role, content,"
+	"   at AS version_at, event_id AS version_event_id,"
+	"   min(at) OVER (PARTITION BY message_id) AS first_at"
+	"  FROM b ORDER BY message_id, at DESC, event_id DESC"
+	"), seqs AS ("
+	"  SELECT DISTINCT ON (message_id) message_id, seq, at AS seq_at,"
+	"   event_id AS seq_event_id"
+	"  FROM b WHERE seq IS NOT NULL ORDER BY message_id, at DESC, event_id DESC"
+	"), up AS ("
+	"  INSERT INTO conversation_messages AS m (message_id, session_id, role,"
+	"   content, seq, occurred_at, version_at, version_event_id, seq_at,"
+	"   seq_event_id)"
+	"  SELECT a.message_id, a.session_id, a.role, a.content, s.seq, a.first_at,"
+	"   a.version_at, a.version_event_id, s.seq_at, s.seq_event_id"
+	"  FROM agg a LEFT JOIN seqs s USING (message_id)"
+	"  ON CONFLICT (message_id) DO UPDATE SET"
+	"   occurred_at = LEAST(m.occurred_at, EXCLUDED.occurred_at),"
+	"   role = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
+	"     > (m.version_at, m.version_event_id) THEN EXCLUDED.role ELSE m.role END,"
+	"   content = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
+	"     > (m.version_at, m.version_event_id) THEN EXCLUDED.content"
+	"     ELSE m.content END,"
+	"   version_event_id = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
+	"     > (m.version_at, m.version_event_id) THEN EXCLUDED.version_event_id"
+	"     ELSE m.version_event_id END,"
+	"   version_at = GREATEST(m.version_at, EXCLUDED.version_at),"
+	"   seq = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"     (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
+	"     THEN EXCLUDED.seq ELSE m.seq END,"
+	"   seq_event_id = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"     (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
+	"     THEN EXCLUDED.seq_event_id ELSE m.seq_event_id END,"
+	"   seq_at = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"     (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
+	"     THEN EXCLUDED.seq_at ELSE m.seq_at END"
+	"  WHERE m.session_id = EXCLUDED.session_id AND ("
+	"   EXCLUDED.occurred_at < m.occurred_at"
+	"   OR (EXCLUDED.version_at, EXCLUDED.version_event_id)"
+	"      > (m.version_at, m.version_event_id)"
+	"   OR (EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"      (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))))"
+	"  RETURNING m.session_id, (m.xmax = 0) AS inserted"
+	"), counts AS ("
+	"  SELECT session_id, count(*) FILTER (WHERE inserted) AS n FROM up"
+	"  GROUP BY session_id"
+	")"
+	" INSERT INTO agent_sessions AS s (session_id, started_at, last_event_at,"
+	"  message_count)"
+	" SELECT t.sid, t.min_at, t.max_at, COALESCE(c.n, 0)"
+	" FROM unnest($8::uuid[], $9::timestamptz[], $10::timestamptz[])"
+	"  AS t(sid, min_at, max_at)"
+	" LEFT JOIN counts c ON c.session_id = t.sid"
+	" ON CONFLICT (session_id) DO UPDATE SET"
+	"  started_at = LEAST(s.started_at, EXCLUDED.started_at),"
+	"  last_event_at = GREATEST(s.last_event_at, EXCLUDED.last_event_at),"
+	"  message_count = s.message_count + EXCLUDED.message_count,"
+	"  last_applied_at = now(), updated_at = now()";
+
+/*
+ * $1 message ids, $2 their sessions: the 1-based positions of messages
+ * stored under another session (contract section 2: dead-letter them).
+ */
+static const char SQL_CLASH[] =
+	"SELECT b.i FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY"
+	"  AS b(mid, sid, i)"
+	" JOIN conversation_messages m ON m.message_id = b.mid"
+	" WHERE m.session_id <> b.sid";
+
+/*
+ * Rule 1 and the session attributes, from the facts, for sessions $1: key
+ * and participant from the earliest participant_joined, room from the
+ * latest, user from the earliest authenticated, end from the latest
+ * call_ended (reason and duration from the latest carrying them).
+ */
+static const char SQL_REFRESH_SESSIONS[] =
+	"UPDATE agent_sessions s SET"
+	"  anonymous_id = ej.anonymous_key, participant_id = ej.participant_id,"
+	"  room_id = lj.room_id, authenticated_username = ea.username,"
+	"  auth_at = ea.occurred_at, auth_event_id = ea.event_id,"
+	"  ended_at = le.occurred_at, end_reason = lr.reason,"
+	"  duration_seconds = ld.duration_seconds, updated_at = now()"
+	" FROM unnest($1::uuid[]) AS r(sid)"
+	" LEFT JOIN LATERAL (SELECT anonymous_key, participant_id"
+	"   FROM participant_joins WHERE session_id = r.sid"
+	"   ORDER BY occurred_at, event_id LIMIT 1) ej ON true"
+	" LEFT JOIN LATERAL (SELECT room_id FROM participant_joins"
+	"   WHERE session_id = r.sid"
+	"   ORDER BY occurred_at DESC, event_id DESC LIMIT 1) lj ON true"
+	" LEFT JOIN LATERAL (SELECT username, occurred_at, event_id"
+	"   FROM session_authentications WHERE session_id = r.sid"
+	"   ORDER BY occurred_at, event_id LIMIT 1) ea ON true"
+	" LEFT JOIN LATERAL (SELECT occurred_at FROM call_ends"
+	"   WHERE session_id = r.sid"
+	"   ORDER BY occurred_at DESC, event_id DESC LIMIT 1) le ON true"
+	" LEFT JOIN LATERAL (SELECT reason FROM call_ends"
+	"   WHERE session_id = r.sid AND reason IS NOT NULL"
+	"   ORDER BY occurred_at DESC, event_id DESC LIMIT 1) lr ON true"
+	" LEFT JOIN LATERAL (SELECT duration_seconds FROM call_ends"
+	"   WHERE session_id = r.sid AND duration_seconds IS NOT NULL"
+	"   ORDER BY occurred_at DESC, event_id DESC LIMIT 1) ld ON true"
+	" WHERE s.session_id = r.sid";
+
+/* Rule 1: one profile per anonymous key ($1 ids, $2 keys) and username. */
+static const char SQL_ENSURE_PROFILES[] =
+	"INSERT INTO user_profiles (id, profile_type, anonymous_id, username)"
+	" SELECT id, 'anonymous', k, NULL FROM unnest($1::uuid[], $2::text[])"
+	"  AS a(id, k)"
+	" UNION ALL SELECT id, 'authenticated', NULL, u"
+	"  FROM unnest($3::uuid[], $4::text[]) AS b(id, u)"
+	" ON CONFLICT DO NOTHING";
+
+/* Rule 6: a user's phone and email from the latest event carrying them. */
+static const char SQL_USER_ATTRS[] =
+	"UPDATE user_profiles p SET phone_number = x.phone, email = x.email,"
+	"  updated_at = now()"
+	" FROM (SELECT u.username,"
+	"   (SELECT a.phone_number FROM session_authentications a"
+	"     WHERE a.username = u.username AND a.phone_number IS NOT NULL"
+	"     ORDER BY a.occurred_at DESC, a.event_id DESC LIMIT 1) AS phone,"
+	"   (SELECT a.email FROM session_authentications a"
+	"     WHERE a.username = u.username AND a.email IS NOT NULL"
+	"     ORDER BY a.occurred_at DESC, a.event_id DESC LIMIT 1) AS email"
+	"  FROM unnest($1::text[]) AS u(username)) x"
+	" WHERE p.username = x.username"
+	"  AND (p.phone_number, p.email) IS DISTINCT FROM (x.phone, x.email)";
+
+static const char SQL_MERGES[] = "SELECT ct_refresh_merges($1::text[])";
+
+static const char SQL_SESSION_PROFILES[] =
+	"SELECT old_profile_id, new_profile_id"
+	" FROM ct_refresh_session_profiles($1::text[], $2::uuid[])";
+
+/*
+ * The profiles whose statistics the batch may change: those of its
+ * sessions, their keys' profiles, the keys' profiles ($2) and the profiles
+ * sessions moved from or to ($3).
+ */
+static const char SQL_STATS_IDS[] =
+	"SELECT DISTINCT id::text FROM ("
+	"  SELECT profile_id AS id FROM agent_sessions"
+	"   WHERE session_id = ANY ($1::uuid[])"
+	"  UNION ALL SELECT p.id FROM agent_sessions s"
+	"   JOIN user_profiles p ON p.anonymous_id = s.anonymous_id"
+	"   WHERE s.session_id = ANY ($1::uuid[])"
+	"  UNION ALL SELECT id FROM user_profiles WHERE anonymous_id = ANY ($2::text[])"
+	"  UNION ALL SELECT unnest($3::uuid[])"
+	") x WHERE id IS NOT NULL";
+
+static const char SQL_STATS[] = "SELECT ct_refresh_profile_stats($1::uuid[])";
+
+static const struct {
+	const char *name;
+	const char *sql;
+	int nparams;
+} ct_repo_stmts[STMT_COUNT] = {
+	[STMT_LOCKSET] = { "ct_lockset", SQL_LOCKSET, 3 },
+	[STMT_LOCK] = { "ct_lock", SQL_LOCK, 1 },
+	[STMT_JOINS] = { "ct_joins", SQL_JOINS, 8 },
+	[STMT_AUTHS] = { "ct_auths", SQL_AUTHS, 6 },
+	[STMT_ENDS] = { "ct_ends", SQL_ENDS, 5 },
+	[STMT_MESSAGES] = { "ct_messages", SQL_MESSAGES, 10 },
+	[STMT_CLASH] = { "ct_clash", SQL_CLASH, 2 },
+	[STMT_REFRESH_SESSIONS] = { "ct_refresh_sessions", SQL_REFRESH_SESSIONS, 1 },
+	[STMT_ENSURE_PROFILES] = { "ct_ensure_profiles", SQL_ENSURE_PROFILES, 4 },
+	[STMT_USER_ATTRS] = { "ct_user_attrs", SQL_USER_ATTRS, 1 },
+	[STMT_MERGES] = { "ct_merges", SQL_MERGES, 1 },
+	[STMT_SESSION_PROFILES] = { "ct_session_profiles", SQL_SESSION_PROFILES, 2 },
+	[STMT_STATS_IDS] = { "ct_stats_ids", SQL_STATS_IDS, 3 },
+	[STMT_STATS] = { "ct_stats", SQL_STATS, 1 },
+};
+
+const char *ct_repo_error(const struct ct_repo *repo)
+{
+	return repo->err;
+}
+
+/*
+ * Classifies a failed result (or a NULL result on a broken connection).
+ * The one place that decides what is retried.
+ */
+static enum ct_repo_status ct_repo_classify(struct ct_repo *repo,
+					    const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(repo->conn);
+
+	snprintf(repo->err, sizeof(repo->err), "%s%s%s", state ? state : "",
+		 state ? ": " : "", msg && *msg ? msg : "unknown error");
+	repo->err[strcspn(repo->err, "\n")] = '\0';
+	if (PQstatus(repo->conn) != CONNECTION_OK || !state)
+		return CT_REPO_TRANSIENT;
+	if (strncmp(state, "08", 2) == 0 || strcmp(state, "40001") == 0 ||
+	    strcmp(state, "40P01") == 0 || strncmp(state, "53", 2) == 0 ||
+	    strncmp(state, "57", 2) == 0 || strncmp(state, "58", 2) == 0)
+		return CT_REPO_TRANSIENT;
+	if (strncmp(state, "42", 2) == 0 || strncmp(state, "28", 2) == 0 ||
+	    strncmp(state, "3D", 2) == 0 || strncmp(state, "0A", 2) == 0)
+		return CT_REPO_FATAL;
+	return CT_REPO_PERMANENT;
+}
+
+static enum ct_repo_status ct_repo_prepare(struct ct_repo *repo)
+{
+	int i;
+
+	for (i = 0; i < STMT_COUNT; i++) {
+		PGresult *res = PQprepare(repo->conn, ct_repo_stmts[i].name,
+					  ct_repo_stmts[i].sql,
+					  ct_repo_stmts[i].nparams, NULL);
+		enum ct_repo_status st = CT_REPO_OK;
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			st = ct_repo_classify(repo, res);
+		PQclear(res);
+		if (st != CT_REPO_OK)
+			return st;
+	}
+	repo->prepared = 1;
+	return CT_REPO_OK;
+}
+
+static void ct_repo_notice(void *arg, const char *message)
+{
+	(void)arg;
+	ct_log(CT_LOG_DEBUG, "postgres: %.*s", (int)strcspn(message, "\n"), message);
+}
+
+/* Opens (or reopens) the connection: transient when it cannot. */
+static enum ct_repo_status ct_repo_open(struct ct_repo *repo)
+{
+	const char *keys[] = { "dbname", "application_name", "connect_timeout", NULL };
+	const char *vals[] = { repo->conninfo, "convtrack", "10", NULL };
+
+	PQfinish(repo->conn);
+	repo->prepared = 0;
+	repo->conn = PQconnectdbParams(keys, vals, 1);
+	if (!repo->conn) {
+		snprintf(repo->err, sizeof(repo->err), "out of memory");
+		return CT_REPO_TRANSIENT;
+	}
+	if (PQstatus(repo->conn) != CONNECTION_OK) {
+		snprintf(repo->err, sizeof(repo->err), "%s",
+			 PQerrorMessage(repo->conn));
+		repo->err[strcspn(repo->err, "\n")] = '\0';
+		return CT_REPO_TRANSIENT;
+	}
+	PQsetNoticeProcessor(repo->conn, ct_repo_notice, NULL);
+	return CT_REPO_OK;
+}
+
+enum ct_repo_status ct_repo_connect(const char *conninfo, struct ct_repo **out,
+				    char *err, size_t errlen)
+{
+	struct ct_repo *repo = calloc(1, sizeof(*repo));
+	enum ct_repo_status st;
+
+	*out = NULL;
+	if (!repo || !(repo->conninfo = strdup(conninfo ? conninfo : ""))) {
+		free(repo);
+		snprintf(err, errlen, "out of memory");
+		return CT_REPO_FATAL;
+	}
+	st = ct_repo_open(repo);
+	if (st != CT_REPO_OK) {
+		snprintf(err, errlen, "%s", repo->err);
+		ct_repo_free(repo);
+		return st;
+	}
+	*out = repo;
+	return CT_REPO_OK;
+}
+
+void ct_repo_free(struct ct_repo *repo)
+{
+	if (!repo)
+		return;
+	PQfinish(repo->conn);
+	free(repo->conninfo);
+	free(repo);
+}
+
+/* Reconnects and prepares when needed: every transaction starts here. */
+static enum ct_repo_status ct_repo_ready(struct ct_repo *repo)
+{
+	enum ct_repo_status st;
+
+	if (!repo->conn || PQstatus(repo->conn) != CONNECTION_OK) {
+		st = ct_repo_open(repo);
+		if (st != CT_REPO_OK)
+			return st;
+	}
+	if (!repo->prepared)
+		return ct_repo_prepare(repo);
+	return CT_REPO_OK;
+}
+
+/* Runs a simple command (BEGIN, COMMIT, ...). */
+static enum ct_repo_status ct_repo_command(struct ct_repo *repo, const char *sql)
+{
+	PGresult *res = PQexec(repo->conn, sql);
+	enum ct_repo_status st = CT_REPO_OK;
+	ExecStatusType rs = PQresultStatus(res);
+
+	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK)
+		st = ct_repo_classify(repo, res);
+	PQclear(res);
+	return st;
+}
+
+/* Rolls back after a failure; the connection is reset if that fails too. */
+static void ct_repo_rollback(struct ct_repo *repo)
+{
+	PGresult *res;
+
+	if (!repo->conn || PQstatus(repo->conn) != CONNECTION_OK)
+		return;
+	res = PQexec(repo->conn, "ROLLBACK");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		PQfinish(repo->conn);
+		repo->conn = NULL;
+		repo->prepared = 0;
+	}
+	PQclear(res);
+}
+
+/*
+ * Runs prepared statement stmt.  On success *out (when not NULL) receives
+ * the result, which the caller clears; on failure nothing is returned.
+ */
+static enum ct_repo_status ct_repo_run(struct ct_repo *repo, enum ct_repo_stmt stmt,
+				       const char *const *params, PGresult **out)
+{
+	PGresult *res = PQexecPrepared(repo->conn, ct_repo_stmts[stmt].name,
+				       ct_repo_stmts[stmt].nparams, params, NULL,
+				       NULL, 0);
+	ExecStatusType rs = PQresultStatus(res);
+	enum ct_repo_status st;
+
+	if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK) {
+		if (out)
+			*out = res;
+		else
+			PQclear(res);
+		return CT_REPO_OK;
+	}
+	st = ct_repo_classify(repo, res);
+	PQclear(res);
+	return st;
+}
+
+
+/* ---- applying a batch ---- */
+
+/* The batch as column arrays: one array literal per statement parameter. */
+struct ct_repo_cols {
+	struct ct_pgarray j[8], a[6], e[5], m[7];
+	struct ct_pgarray sess, sess_min, sess_max, structural;
+	struct ct_pgarray keys, key_ids, users, user_ids;
+	size_t njoins, nauths, nends, nmsgs;
+	int64_t *base_locks; /* sessions, key and user profiles of the batch */
+	size_t nbase;
+	size_t *msg_index; /* message position -> event index */
+};
+
+/* First 64 bits of a canonical UUID string: the advisory lock key. */
+static int64_t ct_repo_lock_key(const char *uuid)
+{
+	uint64_t v = 0;
+	int digits = 0;
+
+	for (; *uuid && digits < 16; uuid++) {
+		char c = *uuid;
+
+		if (c == '-')
+			continue;
+		v = (v << 4) | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+		digits++;
+	}
+	return (int64_t)v;
+}
+
+static int ct_repo_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts and removes duplicates; returns the new count. */
+static size_t ct_repo_sort_unique(int64_t *v, size_t n)
+{
+	size_t i, out = 0;
+
+	qsort(v, n, sizeof(*v), ct_repo_cmp_i64);
+	for (i = 0; i < n; i++)
+		if (out == 0 || v[out - 1] != v[i])
+			v[out++] = v[i];
+	return out;
+}
+
+static bool ct_repo_locked(const int64_t *locks, size_t n, int64_t key)
+{
+	return bsearch(&key, locks, n, sizeof(*locks), ct_repo_cmp_i64) != NULL;
+}
+
+static int ct_repo_cmp_event_session(const void *a, const void *b)
+{
+	const struct ct_event *x = *(const struct ct_event *const *)a;
+	const struct ct_event *y = *(const struct ct_event *const *)b;
+
+	return strcmp(x->session_id, y->session_id);
+}
+
+static int ct_repo_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void ct_repo_add_double(struct ct_pgarray *a, bool has, double v)
+{
+	char tmp[40];
+
+	if (!has) {
+		ct_pgarray_add(a, NULL);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%.17g", v);
+	ct_pgarray_add(a, tmp);
+}
+
+static void ct_repo_cols_free(struct ct_repo_cols *c)
+{
+	struct ct_pgarray *all[] = { &c->sess, &c->sess_min, &c->sess_max,
+				     &c->structural, &c->keys, &c->key_ids,
+				     &c->users, &c->user_ids };
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		ct_pgarray_free(&c->j[i]);
+	for (i = 0; i < 6; i++)
+		ct_pgarray_free(&c->a[i]);
+	for (i = 0; i < 5; i++)
+		ct_pgarray_free(&c->e[i]);
+	for (i = 0; i < 7; i++)
+		ct_pgarray_free(&c->m[i]);
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		ct_pgarray_free(all[i]);
+	free(c->base_locks);
+	free(c->msg_index);
+}
+
+/* Adds one event's columns to the arrays of its type. */
+static int ct_repo_cols_add_event(struct ct_repo_cols *c, const struct ct_event *ev,
+				  size_t index, const char **keys, size_t *nkeys,
+				  const char **users, size_t *nusers)
+{
+	switch (ev->type) {
+	case CT_EVENT_PARTICIPANT_JOINED: {
+		char key[CT_IDS_NAME_MAX + 64];
+
+		if (ct_ids_anonymous_key(ev->u.joined.anonymous_id,
+					 ev->u.joined.participant_id, ev->session_id,
+					 key, sizeof(key)) < 0)
+			return -1;
+		ct_pgarray_add(&c->j[0], ev->event_id);
+		ct_pgarray_add(&c->j[1], ev->session_id);
+		ct_pgarray_add_time(&c->j[2], ev->occurred_at_us);
+		ct_pgarray_add(&c->j[3], ev->u.joined.room_id);
+		ct_pgarray_add(&c->j[4], ev->u.joined.participant_id);
+		ct_pgarray_add(&c->j[5], ev->u.joined.anonymous_id);
+		ct_pgarray_add(&c->j[6], key);
+		ct_pgarray_add(&c->j[7], ev->u.joined.metadata_json);
+		keys[(*nkeys)++] = strdup(key);
+		if (!keys[*nkeys - 1])
+			return -1;
+		c->njoins++;
+		break;
+	}
+	case CT_EVENT_AUTHENTICATED:
+		ct_pgarray_add(&c->a[0], ev->event_id);
+		ct_pgarray_add(&c->a[1], ev->session_id);
+		ct_pgarray_add_time(&c->a[2], ev->occurred_at_us);
+		ct_pgarray_add(&c->a[3], ev->u.auth.username);
+		ct_pgarray_add(&c->a[4], ev->u.auth.phone_number);
+		ct_pgarray_add(&c->a[5], ev->u.auth.email);
+		users[(*nusers)++] = ev->u.auth.username;
+		c->nauths++;
+		break;
+	case CT_EVENT_CALL_ENDED:
+		ct_pgarray_add(&c->e[0], ev->event_id);
+		ct_pgarray_add(&c->e[1], ev->session_id);
+		ct_pgarray_add_time(&c->e[2], ev->occurred_at_us);
+		ct_pgarray_add(&c->e[3], ct_event_end_reason_name(ev->u.ended.reason));
+		ct_repo_add_double(&c->e[4], ev->u.ended.has_duration,
+				   ev->u.ended.duration_seconds);
+		c->nends++;
+		break;
+	case CT_EVENT_MESSAGE:
+		ct_pgarray_add(&c->m[0], ev->event_id);
+		ct_pgarray_add(&c->m[1], ev->u.message.message_id);
+		ct_pgarray_add(&c->m[2], ev->session_id);
+		ct_pgarray_add_time(&c->m[3], ev->occurred_at_us);
+		ct_pgarray_add(&c->m[4], ct_event_role_name(ev->u.message.role));
+		ct_pgarray_add_len(&c->m[5], ev->u.message.content,
+				   ev->u.message.content_len);
+		if (ev->u.message.has_seq)
+			ct_pgarray_add_int(&c->m[6], ev->u.message.seq);
+		else
+			ct_pgarray_add(&c->m[6], NULL);
+		c->msg_index[c->nmsgs++] = index;
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
+/* Distinct sessions with their earliest and latest event in the batch. */
+static int ct_repo_cols_sessions(struct ct_repo_cols *c,
+				 const struct ct_event *const *events, size_t n)
+{
+	const struct ct_event **sorted = malloc(n * sizeof(*sorted));
+	size_t i = 0, k;
+
+	if (!sorted)
+		return -1;
+	memcpy(sorted, events, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), ct_repo_cmp_event_session);
+	while (i < n) {
+		int64_t lo = sorted[i]->occurred_at_us, hi = lo;
+		bool structural = false;
+
+		for (k = i; k < n && strcmp(sorted[k]->session_id,
+					    sorted[i]->session_id) == 0; k++) {
+			if (sorted[k]->occurred_at_us < lo)
+				lo = sorted[k]->occurred_at_us;
+			if (sorted[k]->occurred_at_us > hi)
+				hi = sorted[k]->occurred_at_us;
+			if (sorted[k]->type != CT_EVENT_MESSAGE)
+				structural = true;
+		}
+		ct_pgarray_add(&c->sess, sorted[i]->session_id);
+		ct_pgarray_add_time(&c->sess_min, lo);
+		ct_pgarray_add_time(&c->sess_max, hi);
+		if (structural)
+			ct_pgarray_add(&c->structural, sorted[i]->session_id);
+		c->base_locks[c->nbase++] = ct_repo_lock_key(sorted[i]->session_id);
+		i = k;
+	}
+	free(sorted);
+	return 0;
+}
+
+/* Distinct keys and usernames with their profile ids. */
+static void ct_repo_cols_profiles(struct ct_repo_cols *c, const char **keys,
+				  size_t nkeys, const char **users, size_t nusers)
+{
+	char id[CT_UUID_STRLEN + 1];
+	size_t i;
+
+	qsort(keys, nkeys, sizeof(*keys), ct_repo_cmp_str);
+	for (i = 0; i < nkeys; i++) {
+		if (i > 0 && strcmp(keys[i], keys[i - 1]) == 0)
+			continue;
+		ct_ids_anonymous_profile(keys[i], id);
+		ct_pgarray_add(&c->keys, keys[i]);
+		ct_pgarray_add(&c->key_ids, id);
+		c->base_locks[c->nbase++] = ct_repo_lock_key(id);
+	}
+	qsort(users, nusers, sizeof(*users), ct_repo_cmp_str);
+	for (i = 0; i < nusers; i++) {
+		if (i > 0 && strcmp(users[i], users[i - 1]) == 0)
+			continue;
+		ct_ids_user_profile(users[i], id);
+		ct_pgarray_add(&c->users, users[i]);
+		ct_pgarray_add(&c->user_ids, id);
+		c->base_locks[c->nbase++] = ct_repo_lock_key(id);
+	}
+}
+
+static int ct_repo_cols_build(struct ct_repo_cols *c,
+			      const struct ct_event *const *events, size_t n)
+{
+	const char **keys = calloc(n + 1, sizeof(*keys));
+	const char **users = calloc(n + 1, sizeof(*users));
+	size_t nkeys = 0, nusers = 0, i;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	c->base_locks = calloc(3 * n + 1, sizeof(*c->base_locks));
+	c->msg_index = calloc(n + 1, sizeof(*c->msg_index));
+	if (!keys || !users || !c->base_locks || !c->msg_index)
+		goto out_free_lists;
+	for (i = 0; i < n; i++)
+		if (ct_repo_cols_add_event(c, events[i], i, keys, &nkeys, users,
+					   &nusers) < 0)
+			goto out_free_lists;
+	if (ct_repo_cols_sessions(c, events, n) < 0)
+		goto out_free_lists;
+	ct_repo_cols_profiles(c, keys, nkeys, users, nusers);
+	rc = 0;
+out_free_lists:
+	for (i = 0; i < nkeys; i++)
+		free((char *)keys[i]);
+	free(keys);
+	free(users);
+	return rc;
+}
+
+/* True when an allocation failed while building any array. */
+static bool ct_repo_cols_failed(const struct ct_repo_cols *c)
+{
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		if (c->j[i].failed)
+			return true;
+	for (i = 0; i < 7; i++)
+		if (c->m[i].failed || (i < 6 && c->a[i].failed) ||
+		    (i < 5 && c->e[i].failed))
+			return true;
+	return c->sess.failed || c->sess_min.failed || c->sess_max.failed ||
+	       c->structural.failed || c->keys.failed || c->key_ids.failed ||
+	       c->users.failed || c->user_ids.failed;
+}
+
+/* A growable set of lock keys. */
+struct ct_repo_locks {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static int ct_repo_locks_add(struct ct_repo_locks *l, int64_t key)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 64;
+		int64_t *nv = realloc(l->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = key;
+	return 0;
+}
+
+/*
+ * Reads the lock set (step 1) into locks, starting from the batch's own
+ * keys and the extra keys found missing by an earlier round, and the
+ * anonymous keys to refresh into keys.
+ */
+static enum ct_repo_status ct_repo_read_lockset(struct ct_repo *repo,
+						struct ct_repo_cols *c,
+						const struct ct_repo_locks *extra,
+						struct ct_repo_locks *locks,
+						struct ct_pgarray *keys)
+{
+	const char *params[3] = { ct_pgarray_str(&c->sess),
+				  ct_pgarray_str(&c->structural),
+				  ct_pgarray_str(&c->keys) };
+	enum ct_repo_status st;
+	PGresult *res;
+	size_t i;
+	int r;
+
+	locks->n = 0;
+	ct_pgarray_free(keys);
+	for (i = 0; i < c->nbase; i++)
+		if (ct_repo_locks_add(locks, c->base_locks[i]) < 0)
+			return CT_REPO_TRANSIENT;
+	for (i = 0; i < extra->n; i++)
+		if (ct_repo_locks_add(locks, extra->v[i]) < 0)
+			return CT_REPO_TRANSIENT;
+	st = ct_repo_run(repo, STMT_LOCKSET, params, &res);
+	if (st != CT_REPO_OK)
+		return st;
+	for (r = 0; r < PQntuples(res); r++) {
+		const char *kind = PQgetvalue(res, r, 0);
+		const char *val = PQgetvalue(res, r, 1);
+
+		if (kind[0] == 'k')
+			ct_pgarray_add(keys, val);
+		else if (ct_repo_locks_add(locks, ct_repo_lock_key(val)) < 0)
+			st = CT_REPO_TRANSIENT;
+	}
+	PQclear(res);
+	locks->n = ct_repo_sort_unique(locks->v, locks->n);
+	return st;
+}
+
+static enum ct_repo_status ct_repo_take_locks(struct ct_repo *repo,
+					      const struct ct_repo_locks *locks)
+{
+	struct ct_pgarray arr;
+	enum ct_repo_status st;
+	const char *params[1];
+	size_t i;
+
+	ct_pgarray_init(&arr);
+	for (i = 0; i < locks->n; i++)
+		ct_pgarray_add_int(&arr, locks->v[i]);
+	params[0] = ct_pgarray_str(&arr);
+	st = params[0] ? ct_repo_run(repo, STMT_LOCK, params, NULL)
+		       : CT_REPO_TRANSIENT;
+	ct_pgarray_free(&arr);
+	return st;
+}
+
+/* Step 3: facts, messages and session counters. */
+static enum ct_repo_status ct_repo_write_facts(struct ct_repo *repo,
+					       struct ct_repo_cols *c)
+{
+	const char *p[10];
+	enum ct_repo_status st = CT_REPO_OK;
+	int i;
+
+	if (c->njoins) {
+		for (i = 0; i < 8; i++)
+			p[i] = ct_pgarray_str(&c->j[i]);
+		st = ct_repo_run(repo, STMT_JOINS, p, NULL);
+	}
+	if (st == CT_REPO_OK && c->nauths) {
+		for (i = 0; i < 6; i++)
+			p[i] = ct_pgarray_str(&c->a[i]);
+		st = ct_repo_run(repo, STMT_AUTHS, p, NULL);
+	}
+	if (st == CT_REPO_OK && c->nends) {
+		for (i = 0; i < 5; i++)
+			p[i] = ct_pgarray_str(&c->e[i]);
+		st = ct_repo_run(repo, STMT_ENDS, p, NULL);
+	}
+	if (st != CT_REPO_OK)
+		return st;
+	for (i = 0; i < 7; i++)
+		p[i] = ct_pgarray_str(&c->m[i]);
+	p[7] = ct_pgarray_str(&c->sess);
+	p[8] = ct_pgarray_str(&c->sess_min);
+	p[9] = ct_pgarray_str(&c->sess_max);
+	return ct_repo_run(repo, STMT_MESSAGES, p, NULL);
+}
+
+/* Messages stored under another session: fills rejected[], returns count. */
+static enum ct_repo_status ct_repo_clashes(struct ct_repo *repo,
+					   struct ct_repo_cols *c,
+					   struct ct_repo_rejection *rejected,
+					   size_t *nrejected)
+{
+	const char *p[2] = { ct_pgarray_str(&c->m[1]), ct_pgarray_str(&c->m[2]) };
+	enum ct_repo_status st;
+	PGresult *res;
+	int r;
+
+	*nrejected = 0;
+	if (c->nmsgs == 0)
+		return CT_REPO_OK;
+	st = ct_repo_run(repo, STMT_CLASH, p, &res);
+	if (st != CT_REPO_OK)
+		return st;
+	for (r = 0; r < PQntuples(res); r++) {
+		size_t pos = strtoul(PQgetvalue(res, r, 0), NULL, 10) - 1;
+
+		if (pos < c->nmsgs) {
+			rejected[*nrejected].index = c->msg_index[pos];
+			rejected[*nrejected].reason = "message_id_conflict";
+			(*nrejected)++;
+		}
+	}
+	PQclear(res);
+	return *nrejected ? CT_REPO_REJECTED : CT_REPO_OK;
+}
+
+/*
+ * Step 4 for the structural part of the batch: session attributes,
+ * profiles, user attributes, merges and session profiles.  The profiles
+ * sessions moved between are added to moved.
+ */
+static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
+					  struct ct_repo_cols *c,
+					  struct ct_pgarray *keys,
+					  struct ct_pgarray *moved)
+{
+	const char *p[4];
+	enum ct_repo_status st;
+	PGresult *res;
+	int r;
+
+	p[0] = ct_pgarray_str(&c->structural);
+	st = ct_repo_run(repo, STMT_REFRESH_SESSIONS, p, NULL);
+	if (st != CT_REPO_OK)
+		return st;
+	p[0] = ct_pgarray_str(&c->key_ids);
+	p[1] = ct_pgarray_str(&c->keys);
+	p[2] = ct_pgarray_str(&c->user_ids);
+	p[3] = ct_pgarray_str(&c->users);
+	st = ct_repo_run(repo, STMT_ENSURE_PROFILES, p, NULL);
+	if (st == CT_REPO_OK && c->nauths) {
+		p[0] = ct_pgarray_str(&c->users);
+		st = ct_repo_run(repo, STMT_USER_ATTRS, p, NULL);
+	}
+	if (st != CT_REPO_OK)
+		return st;
+	p[0] = ct_pgarray_str(keys);
+	st = ct_repo_run(repo, STMT_MERGES, p, NULL);
+	if (st != CT_REPO_OK)
+		return st;
+	p[1] = ct_pgarray_str(&c->structural);
+	st = ct_repo_run(repo, STMT_SESSION_PROFILES, p, &res);
+	if (st != CT_REPO_OK)
+		return st;
+	for (r = 0; r < PQntuples(res); r++) {
+		if (!PQgetisnull(res, r, 0))
+			ct_pgarray_add(moved, PQgetvalue(res, r, 0));
+		if (!PQgetisnull(res, r, 1))
+			ct_pgarray_add(moved, PQgetvalue(res, r, 1));
+	}
+	PQclear(res);
+	return CT_REPO_OK;
+}
+
+/*
+ * Step 4 and 5 for statistics: the profiles to refresh must all be locked.
+ * Missing ones are added to extra and CT_REPO_TRANSIENT is not returned:
+ * *grew is set instead, and the caller restarts the transaction.
+ */
+static enum ct_repo_status ct_repo_stats(struct ct_repo *repo, struct ct_repo_cols *c,
+					 struct ct_pgarray *keys, struct ct_pgarray *moved,
+					 const struct ct_repo_locks *locks,
+					 struct ct_repo_locks *extra, bool *grew)
+{
+	const char *p[3] = { ct_pgarray_str(&c->sess), ct_pgarray_str(keys),
+			     ct_pgarray_str(moved) };
+	struct ct_pgarray ids;
+	enum ct_repo_status st;
+	PGresult *res;
+	int r;
+
+	*grew = false;
+	st = ct_repo_run(repo, STMT_STATS_IDS, p, &res);
+	if (st != CT_REPO_OK)
+		return st;
+	ct_pgarray_init(&ids);
+	for (r = 0; r < PQntuples(res); r++) {
+		const char *id = PQgetvalue(res, r, 0);
+		int64_t key = ct_repo_lock_key(id);
+
+		if (!ct_repo_locked(locks->v, locks->n, key)) {
+			if (ct_repo_locks_add(extra, key) < 0)
+				st = CT_REPO_TRANSIENT;
+			*grew = true;
+		}
+		ct_pgarray_add(&ids, id);
+	}
+	PQclear(res);
+	if (st == CT_REPO_OK && !*grew) {
+		p[0] = ct_pgarray_str(&ids);
+		st = p[0] ? ct_repo_run(repo, STMT_STATS, p, NULL) : CT_REPO_TRANSIENT;
+	}
+	ct_pgarray_free(&ids);
+	return st;
+}
+
+/* One attempt at the whole transaction. */
+static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
+					      struct ct_repo_cols *c,
+					      struct ct_repo_locks *extra,
+					      struct ct_repo_rejection *rejected,
+					      size_t *nrejected, bool *grew)
+{
+	struct ct_repo_locks locks = { 0 };
+	struct ct_pgarray keys, moved;
+	enum ct_repo_status st;
+
+	ct_pgarray_init(&keys);
+	ct_pgarray_init(&moved);
+	*grew = false;
+	st = ct_repo_command(repo, "BEGIN");
+	if (st == CT_REPO_OK)
+		st = ct_repo_read_lockset(repo, c, extra, &locks, &keys);
+	if (st == CT_REPO_OK)
+		st = ct_repo_take_locks(repo, &locks);
+	if (st == CT_REPO_OK)
+		st = ct_repo_write_facts(repo, c);
+	if (st == CT_REPO_OK)
+		st = ct_repo_clashes(repo, c, rejected, nrejected);
+	if (st == CT_REPO_OK && c->structural.count)
+		st = ct_repo_derive(repo, c, &keys, &moved);
+	if (st == CT_REPO_OK)
+		st = ct_repo_stats(repo, c, &keys, &moved, &locks, extra, grew);
+	if (st == CT_REPO_OK && !*grew)
+		st = ct_repo_command(repo, "COMMIT");
+	if (st != CT_REPO_OK || *grew)
+		ct_repo_rollback(repo);
+	free(locks.v);
+	ct_pgarray_free(&keys);
+	ct_pgarray_free(&moved);
+	return st;
+}
+
+enum ct_repo_status ct_repo_apply(struct ct_repo *repo,
+				  const struct ct_event *const *events, size_t n,
+				  struct ct_repo_rejection *rejected,
+				  size_t *nrejected, int *lock_retries)
+{
+	struct ct_repo_locks extra = { 0 };
+	struct ct_repo_cols cols;
+	enum ct_repo_status st;
+	bool grew = false;
+	int round;
+
+	*nrejected = 0;
+	if (lock_retries)
+		*lock_retries = 0;
+	if (n == 0)
+		return CT_REPO_OK;
+	st = ct_repo_ready(repo);
+	if (st != CT_REPO_OK)
+		return st;
+	if (ct_repo_cols_build(&cols, events, n) < 0 || ct_repo_cols_failed(&cols)) {
+		snprintf(repo->err, sizeof(repo->err), "out of memory building a batch");
+		ct_repo_cols_free(&cols);
+		return CT_REPO_TRANSIENT;
+	}
+	for (round = 0; round < CT_REPO_MAX_LOCK_ROUNDS; round++) {
+		st = ct_repo_apply_once(repo, &cols, &extra, rejected, nrejected, &grew);
+		if (st != CT_REPO_OK || !grew)
+			break;
+		if (lock_retries)
+			(*lock_retries)++;
+		extra.n = ct_repo_sort_unique(extra.v, extra.n);
+	}
+	if (st == CT_REPO_OK && grew) {
+		snprintf(repo->err, sizeof(repo->err),
+			 "lock set kept growing for %d rounds", round);
+		st = CT_REPO_TRANSIENT;
+	}
+	free(extra.v);
+	ct_repo_cols_free(&cols);
+	return st;
+}
+
+/* ---- migrations ---- */
+
+static enum ct_repo_status ct_repo_migrate_one(struct ct_repo *repo,
+					       const struct ct_migration *m,
+					       int *applied)
+{
+	const char *params[1] = { m->name };
+	enum ct_repo_status st;
+	PGresult *res;
+	int present;
+
+	res = PQexecParams(repo->conn,
+			   "SELECT 1 FROM schema_migrations WHERE name = $1", 1,
+			   NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		st = ct_repo_classify(repo, res);
+		PQclear(res);
+		return st;
+	}
+	present = PQntuples(res) > 0;
+	PQclear(res);
+	if (present)
+		return CT_REPO_OK;
+
+	st = ct_repo_command(repo, "BEGIN");
+	if (st == CT_REPO_OK)
+		st = ct_repo_command(repo, m->sql);
+	if (st == CT_REPO_OK) {
+		res = PQexecParams(repo->conn,
+				   "INSERT INTO schema_migrations (name) VALUES ($1)",
+				   1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			st = ct_repo_classify(repo, res);
+		PQclear(res);
+	}
+	if (st == CT_REPO_OK)
+		st = ct_repo_command(repo, "COMMIT");
+	if (st != CT_REPO_OK) {
+		char msg[sizeof(repo->err)];
+
+		snprintf(msg, sizeof(msg), "%s", repo->err);
+		ct_repo_rollback(repo);
+		snprintf(repo->err, sizeof(repo->err), "migration %.64s: %.400s", m->name, msg);
+		return st;
+	}
+	ct_log(CT_LOG_INFO, "applied migration %s", m->name);
+	(*applied)++;
+	return CT_REPO_OK;
+}
+
+enum ct_repo_status ct_repo_migrate(struct ct_repo *repo, int *applied)
+{
+	enum ct_repo_status st;
+	int count = 0;
+	size_t i;
+	char lock[96];
+
+	if (repo->conn == NULL || PQstatus(repo->conn) != CONNECTION_OK) {
+		st = ct_repo_open(repo);
+		if (st != CT_REPO_OK)
+			return st;
+	}
+	snprintf(lock, sizeof(lock), "SELECT pg_advisory_lock(%lld)",
+		 CT_REPO_MIGRATE_LOCK);
+	st = ct_repo_command(repo, lock);
+	if (st == CT_REPO_OK)
+		st = ct_repo_command(repo,
+				     "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				     " name text PRIMARY KEY,"
+				     " applied_at timestamptz NOT NULL DEFAULT now())");
+	for (i = 0; st == CT_REPO_OK && i < ct_migration_count; i++)
+		st = ct_repo_migrate_one(repo, &ct_migrations[i], &count);
+	if (PQstatus(repo->conn) == CONNECTION_OK) {
+		PGresult *res;
+
+		snprintf(lock, sizeof(lock), "SELECT pg_advisory_unlock(%lld)",
+			 CT_REPO_MIGRATE_LOCK);
+		res = PQexec(repo->conn, lock);
+		PQclear(res);
+	}
+	if (applied)
+		*applied = count;
+	return st;
+}
+
+enum ct_repo_status ct_repo_check_schema(struct ct_repo *repo)
+{
+	enum ct_repo_status st = CT_REPO_OK;
+	PGresult *res;
+	size_t i;
+	int missing = 0;
+
+	if (!repo->conn || PQstatus(repo->conn) != CONNECTION_OK)
+		st = ct_repo_open(repo);
+	if (st != CT_REPO_OK)
+		return st;
+	res = PQexec(repo->conn, "SELECT name FROM schema_migrations");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		st = ct_repo_classify(repo, res);
+		PQclear(res);
+		return st;
+	}
+	for (i = 0; i < ct_migration_count; i++) {
+		int found = 0, r;
+
+		for (r = 0; r < PQntuples(res); r++)
+			if (strcmp(PQgetvalue(res, r, 0), ct_migrations[i].name) == 0)
+				found = 1;
+		if (!found) {
+			snprintf(repo->err, sizeof(repo->err),
+				 "migration %s is not applied: run `convtrack migrate`",
+				 ct_migrations[i].name);
+			missing = 1;
+			break;
+		}
+	}
+	PQclear(res);
+	return missing ? CT_REPO_FATAL : CT_REPO_OK;
+}
