@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The README's run command: convtrack on an embedded default.
+#
+# Installs what is missing, builds, starts a throwaway PostgreSQL and a
+# Kafka protocol endpoint (librdkafka's mock cluster, scripts/ct-env),
+# migrates, runs the worker, feeds it the bundled sample of banking
+# conversations (deploy/sample/events.jsonl) and prints what it stored.
+#
+#   scripts/demo.sh          run, print, clean up
+#   scripts/demo.sh --keep   leave the servers and the worker running until
+#                            Ctrl-C, to explore with psql or kcat
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+keep=0
+[ "${1:-}" = "--keep" ] && keep=1
+
+scripts/deps.sh
+cmake -S "$root" -B "$root/build" -DCT_SANITIZE=OFF >/dev/null
+cmake --build "$root/build" -j"$(nproc)" >/dev/null
+bin=$root/build
+
+envdir=$(mktemp -d /tmp/convtrack-demo.XXXXXX)
+chmod 755 "$envdir"
+worker=
+cleanup() {
+  if [ -n "$worker" ] && kill -0 "$worker" 2>/dev/null; then
+    kill -TERM "$worker"; wait "$worker" || true
+  fi
+  CT_BIN_DIR=$bin scripts/ct-env stop "$envdir" >/dev/null 2>&1 || true
+  rm -rf "$envdir"
+}
+trap cleanup EXIT
+
+CT_BIN_DIR=$bin scripts/ct-env start "$envdir"
+# shellcheck disable=SC1091
+. "$envdir/env.sh"
+export CONVTRACK_KAFKA_BROKERS=$CT_KAFKA_BROKERS
+
+"$bin/convtrack" migrate
+"$bin/convtrack" run 2>"$envdir/worker.log" &
+worker=$!
+echo "worker started (pid $worker, log $envdir/worker.log)"
+
+"$bin/ct-kafka" produce -b "$CT_KAFKA_BROKERS" deploy/sample/events.jsonl
+topics="participant-joined message authenticated call-ended"
+for _ in $(seq 1 120); do
+  lag=$("$bin/ct-kafka" lag -b "$CT_KAFKA_BROKERS" -g convtrack $topics)
+  [ "$lag" = 0 ] && break
+  sleep 0.5
+done
+[ "$lag" = 0 ] || { echo "worker did not catch up (lag $lag)"; tail -20 "$envdir/worker.log"; exit 1; }
+echo "worker caught up: every event applied and committed"
+
+psql -X -q -P pager=off <<'SQL'
+\echo
+\echo '== Profiles (anonymous ones merged into an account point at it) =='
+SELECT p.profile_type AS type,
+       COALESCE(p.username, p.anonymous_id) AS "key / username",
+       p.phone_number AS phone,
+       m.username AS "merged into",
+       p.total_sessions AS sessions, p.total_messages AS messages,
+       to_char(p.first_seen_at, 'YYYY-MM-DD HH24:MI') AS first_seen,
+       to_char(p.last_seen_at, 'YYYY-MM-DD HH24:MI') AS last_seen
+  FROM user_profiles p
+  LEFT JOIN user_profiles m ON m.id = p.merged_into_profile_id
+ ORDER BY p.profile_type DESC, p.merged_into_profile_id NULLS FIRST,
+          p.total_sessions DESC, 2;
+\echo '== Sessions and the profile each belongs to =='
+SELECT left(s.session_id::text, 8) AS session, s.anonymous_id AS "device key",
+       COALESCE(p.username, p.anonymous_id) AS profile,
+       s.authenticated_username AS "logged in as",
+       s.message_count AS messages,
+       to_char(s.started_at, 'MM-DD HH24:MI') AS started,
+       COALESCE(s.end_reason, CASE WHEN s.ended_at IS NULL THEN '(open)' END) AS ended
+  FROM agent_sessions s LEFT JOIN user_profiles p ON p.id = s.profile_id
+ ORDER BY s.started_at;
+\echo '== Design notes query: user engagement stats =='
+SELECT profile_type, COUNT(*) AS total_users,
+       round(AVG(total_sessions), 2) AS avg_sessions_per_user,
+       round(AVG(total_messages), 2) AS avg_messages_per_user
+  FROM user_profiles WHERE merged_into_profile_id IS NULL
+ GROUP BY profile_type;
+SQL
+
+dlq=$("$bin/ct-kafka" dump -b "$CT_KAFKA_BROKERS" convtrack-dead-letter --timeout-ms 3000 | wc -l)
+echo "dead-lettered records: $dlq"
+
+if [ $keep = 1 ]; then
+  cat <<MSG
+
+The servers and the worker keep running until Ctrl-C:
+  PostgreSQL: psql -h $PGHOST -p $PGPORT -U postgres convtrack
+  Kafka:      kcat -b $CT_KAFKA_BROKERS -L
+MSG
+  wait "$worker" || true
+fi
