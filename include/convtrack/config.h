@@ -58,8 +58,8 @@ struct ct_config {
 	/* kafka */
 	char *kafka_brokers;          /* kafka.brokers, default NULL (none) */
 	char *kafka_group_id;         /* kafka.group_id, "convtrack" */
-	int kafka_session_timeout_ms; /* kafka.session_timeout_ms, 10000, 1000..3600000 */
-	int kafka_heartbeat_interval_ms; /* kafka.heartbeat_interval_ms, 3000, 1..3600000 */
+	int kafka_session_timeout_ms; /* kafka.session_timeout_ms, 6000, 1000..3600000 */
+	int kafka_heartbeat_interval_ms; /* kafka.heartbeat_interval_ms, 2000, 1..3600000 */
 	int kafka_max_poll_interval_ms;  /* kafka.max_poll_interval_ms, 300000, 1000..86400000 */
 	int kafka_queued_max_kbytes;  /* kafka.queued_max_kbytes, 16384, 1..2097151 */
 	struct ct_config_property *kafka_properties; /* kafka.properties, in order */

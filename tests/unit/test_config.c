@@ -157,8 +157,8 @@ static void check_defaults(const struct ct_config *cfg)
 {
 	CHECK(cfg->kafka_brokers == NULL);
 	CHECK_STR(cfg->kafka_group_id, "convtrack");
-	CHECK(cfg->kafka_session_timeout_ms == 10000);
-	CHECK(cfg->kafka_heartbeat_interval_ms == 3000);
+	CHECK(cfg->kafka_session_timeout_ms == 6000);
+	CHECK(cfg->kafka_heartbeat_interval_ms == 2000);
 	CHECK(cfg->kafka_max_poll_interval_ms == 300000);
 	CHECK(cfg->kafka_queued_max_kbytes == 16384);
 	CHECK(cfg->kafka_property_count == 0);
