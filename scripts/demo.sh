@@ -42,7 +42,8 @@ export CONVTRACK_KAFKA_BROKERS=$CT_KAFKA_BROKERS
 worker=$!
 echo "worker started (pid $worker, log $envdir/worker.log)"
 
-"$bin/ct-kafka" produce -b "$CT_KAFKA_BROKERS" deploy/sample/events.jsonl
+n=$("$bin/ct-kafka" produce -b "$CT_KAFKA_BROKERS" deploy/sample/events.jsonl)
+echo "produced $n sample events (deploy/sample/events.jsonl)"
 topics="participant-joined message authenticated call-ended"
 for _ in $(seq 1 120); do
   lag=$("$bin/ct-kafka" lag -b "$CT_KAFKA_BROKERS" -g convtrack $topics)
