@@ -17,6 +17,20 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Who said a turn of a conversation. */
+enum ct_text_speaker {
+	CT_SPEAKER_USER = 0,
+	CT_SPEAKER_ASSISTANT,
+	CT_SPEAKER_OTHER /* system or tool */
+};
+
+/* One turn of a conversation, in order; text is borrowed, not NUL-ended. */
+struct ct_turn {
+	enum ct_text_speaker speaker;
+	const char *text;
+	size_t len;
+};
+
 /* Longest token kept; longer runs are cut to this many bytes. */
 #define CT_TEXT_TOKEN_MAX 63
 
