@@ -1064,7 +1064,38 @@ static int check_message(struct parse_state *st, struct ct_event *ev,
 	return check_seq(st, ev, reason) < 0 ? -1 : 0;
 }
 
-/* authenticated: phone_number and email are kept as sent (see below). */
+/*
+ * authenticated: phone_number must be E.164 ("+" and 8 to 15 digits, the
+ * first not 0) and email an address (one "@", a non-empty local part, a
+ * domain with a dot, no white space or control characters): the contract
+ * says an optional field that is present must be valid, and rule 10
+ * compares them exactly.
+ */
+
+static bool is_e164(const char *s)
+{
+	size_t n = 0;
+
+	if (*s++ != '+' || *s < '1' || *s > '9')
+		return false;
+	for (; *s; s++, n++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return n >= 8 && n <= 15;
+}
+
+static bool is_email(const char *s)
+{
+	const char *at = strchr(s, '@'), *p;
+
+	if (!at || at == s || strchr(at + 1, '@'))
+		return false;
+	for (p = s; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return false;
+	p = strchr(at + 1, '.');
+	return p && p > at + 1 && p[1] != '\0' && s[strlen(s) - 1] != '.';
+}
 
 static int check_auth(struct parse_state *st, struct ct_event *ev,
 		      char reason[CT_EVENT_REASON_MAX])
@@ -1072,10 +1103,6 @@ static int check_auth(struct parse_state *st, struct ct_event *ev,
 	static const struct text_rule username = {
 		F_USERNAME, true, 1, CT_EVENT_MAX_ID_CHARS, 0
 	};
-	/*
-	 * The platform sends these; their format (E.164, an address) is not
-	 * judged here, only what storing them needs.  "" is a value, passed on.
-	 */
 	static const struct text_rule phone = {
 		F_PHONE_NUMBER, false, 0, CT_EVENT_MAX_ID_CHARS, 0
 	};
@@ -1084,9 +1111,14 @@ static int check_auth(struct parse_state *st, struct ct_event *ev,
 	};
 
 	if (check_text(st, &username, &ev->u.auth.username, reason) < 0 ||
-	    check_text(st, &phone, &ev->u.auth.phone_number, reason) < 0 ||
-	    check_text(st, &email, &ev->u.auth.email, reason) < 0)
+	    check_text(st, &phone, &ev->u.auth.phone_number, reason) < 0)
 		return -1;
+	if (ev->u.auth.phone_number && !is_e164(ev->u.auth.phone_number))
+		return reject_field(reason, "invalid_value", F_PHONE_NUMBER);
+	if (check_text(st, &email, &ev->u.auth.email, reason) < 0)
+		return -1;
+	if (ev->u.auth.email && !is_email(ev->u.auth.email))
+		return reject_field(reason, "invalid_value", F_EMAIL);
 	return 0;
 }
 

@@ -46,6 +46,7 @@ struct ct_repo {
 	PGconn *conn;
 	char *conninfo;
 	int prepared;
+	int grace_ms;
 	char err[512];
 };
 
@@ -65,6 +66,10 @@ enum ct_repo_stmt {
 	STMT_SESSION_PROFILES,
 	STMT_STATS_IDS,
 	STMT_STATS,
+	STMT_CANDIDATES,
+	STMT_METADATA,
+	STMT_REOPEN,
+	STMT_DUE,
 	STMT_COUNT
 };
 
@@ -134,11 +139,11 @@ static const char SQL_ENDS[] =
 static const char SQL_MESSAGES[] =
 	"WITH b AS ("
 	"  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[],"
-	"   $4::timestamptz[], $5::text[], $6::text[], $7::bigint[])"
-	"   AS b(event_id, message_id, session_id, at, role, content, seq)"
+	"   $4::timestamptz[], $5::text[], $6::text[], $7::bigint[], $11::bool[])"
+	"   AS b(event_id, message_id, session_id, at, role, content, seq, banking)"
 	"), agg AS ("
 	"  SELECT DISTINCT ON (message_id) message_id, session_id, role, content,"
-	"   at AS version_at, event_id AS version_event_id,"
+	"   banking, at AS version_at, event_id AS version_event_id,"
 	"   min(at) OVER (PARTITION BY message_id) AS first_at"
 	"  FROM b ORDER BY message_id, at DESC, event_id DESC"
 	"), seqs AS ("
@@ -147,10 +152,10 @@ static const char SQL_MESSAGES[] =
 	"  FROM b WHERE seq IS NOT NULL ORDER BY message_id, at DESC, event_id DESC"
 	"), up AS ("
 	"  INSERT INTO conversation_messages AS m (message_id, session_id, role,"
-	"   content, seq, occurred_at, version_at, version_event_id, seq_at,"
-	"   seq_event_id)"
-	"  SELECT a.message_id, a.session_id, a.role, a.content, s.seq, a.first_at,"
-	"   a.version_at, a.version_event_id, s.seq_at, s.seq_event_id"
+	"   content, is_banking_query, seq, occurred_at, version_at,"
+	"   version_event_id, seq_at, seq_event_id)"
+	"  SELECT a.message_id, a.session_id, a.role, a.content, a.banking, s.seq,"
+	"   a.first_at, a.version_at, a.version_event_id, s.seq_at, s.seq_event_id"
 	"  FROM agg a LEFT JOIN seqs s USING (message_id)"
 	"  ON CONFLICT (message_id) DO UPDATE SET"
 	"   occurred_at = LEAST(m.occurred_at, EXCLUDED.occurred_at),"
@@ -159,6 +164,9 @@ static const char SQL_MESSAGES[] =
 	"   content = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
 	"     > (m.version_at, m.version_event_id) THEN EXCLUDED.content"
 	"     ELSE m.content END,"
+	"   is_banking_query = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
+	"     > (m.version_at, m.version_event_id) THEN EXCLUDED.is_banking_query"
+	"     ELSE m.is_banking_query END,"
 	"   version_event_id = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
 	"     > (m.version_at, m.version_event_id) THEN EXCLUDED.version_event_id"
 	"     ELSE m.version_event_id END,"
@@ -216,7 +224,9 @@ static const char SQL_REFRESH_SESSIONS[] =
 	"  anonymous_id = ej.anonymous_key, participant_id = ej.participant_id,"
 	"  room_id = lj.room_id, authenticated_username = ea.username,"
 	"  auth_at = ea.occurred_at, auth_event_id = ea.event_id,"
-	"  ended_at = le.occurred_at, end_reason = lr.reason,"
+	"  ended_at = COALESCE(le.occurred_at, s.stale_ended_at),"
+	"  end_reason = CASE WHEN le.occurred_at IS NOT NULL THEN lr.reason"
+	"   WHEN s.stale_ended_at IS NOT NULL THEN 'stale' END,"
 	"  duration_seconds = ld.duration_seconds, updated_at = now()"
 	" FROM unnest($1::uuid[]) AS r(sid)"
 	" LEFT JOIN LATERAL (SELECT anonymous_key, participant_id"
@@ -261,12 +271,13 @@ static const char SQL_USER_ATTRS[] =
 	"     ORDER BY a.occurred_at DESC, a.event_id DESC LIMIT 1) AS email"
 	"  FROM unnest($1::text[]) AS u(username)) x"
 	" WHERE p.username = x.username"
-	"  AND (p.phone_number, p.email) IS DISTINCT FROM (x.phone, x.email)";
+	"  AND (p.phone_number, p.email) IS DISTINCT FROM (x.phone, x.email)"
+	" RETURNING p.id";
 
 static const char SQL_MERGES[] = "SELECT ct_refresh_merges($1::text[])";
 
 static const char SQL_SESSION_PROFILES[] =
-	"SELECT old_profile_id, new_profile_id"
+	"SELECT old_profile_id, new_profile_id, session_id"
 	" FROM ct_refresh_session_profiles($1::text[], $2::uuid[])";
 
 /*
@@ -287,6 +298,41 @@ static const char SQL_STATS_IDS[] =
 
 static const char SQL_STATS[] = "SELECT ct_refresh_profile_stats($1::uuid[])";
 
+/*
+ * Rule 10 after identities changed: $1 anonymous profiles whose sessions
+ * changed, $2 users whose phone or email changed.  Returns the sessions
+ * whose candidates changed (their summaries list them).
+ */
+static const char SQL_CANDIDATES[] =
+	"SELECT session_id FROM ct_refresh_candidates(ARRAY(SELECT id"
+	"  FROM user_profiles WHERE anonymous_id = ANY ($1::text[])), $2::uuid[])";
+
+/* Rule 9 for profiles whose set of sessions changed. */
+static const char SQL_METADATA[] =
+	"SELECT ct_refresh_profile_metadata($1::uuid[])";
+
+/*
+ * Rule 8: a message ($1: sessions with messages in the batch) reopens a
+ * session that the stale sweep ended and that has no call_ended.
+ */
+static const char SQL_REOPEN[] =
+	"UPDATE agent_sessions s SET stale_ended_at = NULL, ended_at = NULL,"
+	"  end_reason = NULL, summary_due_at = NULL, updated_at = now()"
+	" WHERE s.session_id = ANY ($1::uuid[]) AND s.stale_ended_at IS NOT NULL"
+	"  AND NOT EXISTS (SELECT 1 FROM call_ends c WHERE c.session_id = s.session_id)";
+
+/*
+ * Rule 7: an ended session of the batch ($1) is summarized once it has been
+ * quiet for $3 ms; one whose profile or candidates changed ($2) at once.
+ */
+static const char SQL_DUE[] =
+	"UPDATE agent_sessions SET summary_due_at = CASE"
+	"  WHEN session_id = ANY ($1::uuid[])"
+	"   THEN now() + make_interval(secs => $3::int / 1000.0)"
+	"  ELSE LEAST(COALESCE(summary_due_at, now()), now()) END"
+	" WHERE (session_id = ANY ($1::uuid[]) OR session_id = ANY ($2::uuid[]))"
+	"  AND ended_at IS NOT NULL";
+
 static const struct {
 	const char *name;
 	const char *sql;
@@ -297,7 +343,7 @@ static const struct {
 	[STMT_JOINS] = { "ct_joins", SQL_JOINS, 8 },
 	[STMT_AUTHS] = { "ct_auths", SQL_AUTHS, 6 },
 	[STMT_ENDS] = { "ct_ends", SQL_ENDS, 5 },
-	[STMT_MESSAGES] = { "ct_messages", SQL_MESSAGES, 10 },
+	[STMT_MESSAGES] = { "ct_messages", SQL_MESSAGES, 11 },
 	[STMT_CLASH] = { "ct_clash", SQL_CLASH, 2 },
 	[STMT_REFRESH_SESSIONS] = { "ct_refresh_sessions", SQL_REFRESH_SESSIONS, 1 },
 	[STMT_ENSURE_PROFILES] = { "ct_ensure_profiles", SQL_ENSURE_PROFILES, 4 },
@@ -306,7 +352,16 @@ static const struct {
 	[STMT_SESSION_PROFILES] = { "ct_session_profiles", SQL_SESSION_PROFILES, 2 },
 	[STMT_STATS_IDS] = { "ct_stats_ids", SQL_STATS_IDS, 3 },
 	[STMT_STATS] = { "ct_stats", SQL_STATS, 1 },
+	[STMT_CANDIDATES] = { "ct_candidates", SQL_CANDIDATES, 2 },
+	[STMT_METADATA] = { "ct_metadata", SQL_METADATA, 1 },
+	[STMT_REOPEN] = { "ct_reopen", SQL_REOPEN, 1 },
+	[STMT_DUE] = { "ct_due", SQL_DUE, 3 },
 };
+
+void ct_repo_set_grace_ms(struct ct_repo *repo, int grace_ms)
+{
+	repo->grace_ms = grace_ms;
+}
 
 const char *ct_repo_error(const struct ct_repo *repo)
 {
@@ -492,8 +547,8 @@ static enum ct_repo_status ct_repo_run(struct ct_repo *repo, enum ct_repo_stmt s
 
 /* The batch as column arrays: one array literal per statement parameter. */
 struct ct_repo_cols {
-	struct ct_pgarray j[8], a[6], e[5], m[7];
-	struct ct_pgarray sess, sess_min, sess_max, structural;
+	struct ct_pgarray j[8], a[6], e[5], m[8];
+	struct ct_pgarray sess, sess_min, sess_max, structural, msg_sess;
 	struct ct_pgarray keys, key_ids, users, user_ids;
 	size_t njoins, nauths, nends, nmsgs;
 	int64_t *base_locks; /* sessions, key and user profiles of the batch */
@@ -570,7 +625,7 @@ static void ct_repo_add_double(struct ct_pgarray *a, bool has, double v)
 static void ct_repo_cols_free(struct ct_repo_cols *c)
 {
 	struct ct_pgarray *all[] = { &c->sess, &c->sess_min, &c->sess_max,
-				     &c->structural, &c->keys, &c->key_ids,
+				     &c->structural, &c->msg_sess, &c->keys, &c->key_ids,
 				     &c->users, &c->user_ids };
 	size_t i;
 
@@ -580,7 +635,7 @@ static void ct_repo_cols_free(struct ct_repo_cols *c)
 		ct_pgarray_free(&c->a[i]);
 	for (i = 0; i < 5; i++)
 		ct_pgarray_free(&c->e[i]);
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 8; i++)
 		ct_pgarray_free(&c->m[i]);
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		ct_pgarray_free(all[i]);
@@ -646,6 +701,8 @@ static int ct_repo_cols_add_event(struct ct_repo_cols *c, const struct ct_event 
 			ct_pgarray_add_int(&c->m[6], ev->u.message.seq);
 		else
 			ct_pgarray_add(&c->m[6], NULL);
+		ct_pgarray_add(&c->m[7], !ev->u.message.has_banking ? NULL :
+			       ev->u.message.is_banking ? "t" : "f");
 		c->msg_index[c->nmsgs++] = index;
 		break;
 	default:
@@ -667,7 +724,7 @@ static int ct_repo_cols_sessions(struct ct_repo_cols *c,
 	qsort(sorted, n, sizeof(*sorted), ct_repo_cmp_event_session);
 	while (i < n) {
 		int64_t lo = sorted[i]->occurred_at_us, hi = lo;
-		bool structural = false;
+		bool structural = false, messages = false;
 
 		for (k = i; k < n && strcmp(sorted[k]->session_id,
 					    sorted[i]->session_id) == 0; k++) {
@@ -677,12 +734,16 @@ static int ct_repo_cols_sessions(struct ct_repo_cols *c,
 				hi = sorted[k]->occurred_at_us;
 			if (sorted[k]->type != CT_EVENT_MESSAGE)
 				structural = true;
+			else
+				messages = true;
 		}
 		ct_pgarray_add(&c->sess, sorted[i]->session_id);
 		ct_pgarray_add_time(&c->sess_min, lo);
 		ct_pgarray_add_time(&c->sess_max, hi);
 		if (structural)
 			ct_pgarray_add(&c->structural, sorted[i]->session_id);
+		if (messages)
+			ct_pgarray_add(&c->msg_sess, sorted[i]->session_id);
 		c->base_locks[c->nbase++] = ct_repo_lock_key(sorted[i]->session_id);
 		i = k;
 	}
@@ -754,12 +815,12 @@ static bool ct_repo_cols_failed(const struct ct_repo_cols *c)
 	for (i = 0; i < 8; i++)
 		if (c->j[i].failed)
 			return true;
-	for (i = 0; i < 7; i++)
+	for (i = 0; i < 8; i++)
 		if (c->m[i].failed || (i < 6 && c->a[i].failed) ||
 		    (i < 5 && c->e[i].failed))
 			return true;
 	return c->sess.failed || c->sess_min.failed || c->sess_max.failed ||
-	       c->structural.failed || c->keys.failed || c->key_ids.failed ||
+	       c->structural.failed || c->msg_sess.failed || c->keys.failed || c->key_ids.failed ||
 	       c->users.failed || c->user_ids.failed;
 }
 
@@ -850,7 +911,7 @@ static enum ct_repo_status ct_repo_take_locks(struct ct_repo *repo,
 static enum ct_repo_status ct_repo_write_facts(struct ct_repo *repo,
 					       struct ct_repo_cols *c)
 {
-	const char *p[10];
+	const char *p[11];
 	enum ct_repo_status st = CT_REPO_OK;
 	int i;
 
@@ -876,6 +937,7 @@ static enum ct_repo_status ct_repo_write_facts(struct ct_repo *repo,
 	p[7] = ct_pgarray_str(&c->sess);
 	p[8] = ct_pgarray_str(&c->sess_min);
 	p[9] = ct_pgarray_str(&c->sess_max);
+	p[10] = ct_pgarray_str(&c->m[7]);
 	return ct_repo_run(repo, STMT_MESSAGES, p, NULL);
 }
 
@@ -914,15 +976,27 @@ static enum ct_repo_status ct_repo_clashes(struct ct_repo *repo,
  * profiles, user attributes, merges and session profiles.  The profiles
  * sessions moved between are added to moved.
  */
+/* Adds column col of every row of res to arr (NULLs skipped); clears res. */
+static void ct_repo_collect(PGresult *res, int col, struct ct_pgarray *arr)
+{
+	int r;
+
+	for (r = 0; r < PQntuples(res); r++)
+		if (!PQgetisnull(res, r, col))
+			ct_pgarray_add(arr, PQgetvalue(res, r, col));
+	PQclear(res);
+}
+
 static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 					  struct ct_repo_cols *c,
 					  struct ct_pgarray *keys,
-					  struct ct_pgarray *moved)
+					  struct ct_pgarray *moved,
+					  struct ct_pgarray *moved_sessions)
 {
+	struct ct_pgarray users;
 	const char *p[4];
 	enum ct_repo_status st;
 	PGresult *res;
-	int r;
 
 	p[0] = ct_pgarray_str(&c->structural);
 	st = ct_repo_run(repo, STMT_REFRESH_SESSIONS, p, NULL);
@@ -933,28 +1007,70 @@ static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 	p[2] = ct_pgarray_str(&c->user_ids);
 	p[3] = ct_pgarray_str(&c->users);
 	st = ct_repo_run(repo, STMT_ENSURE_PROFILES, p, NULL);
+	ct_pgarray_init(&users);
 	if (st == CT_REPO_OK && c->nauths) {
 		p[0] = ct_pgarray_str(&c->users);
-		st = ct_repo_run(repo, STMT_USER_ATTRS, p, NULL);
+		st = ct_repo_run(repo, STMT_USER_ATTRS, p, &res);
+		if (st == CT_REPO_OK)
+			ct_repo_collect(res, 0, &users);
+	}
+	if (st == CT_REPO_OK) {
+		p[0] = ct_pgarray_str(keys);
+		st = ct_repo_run(repo, STMT_MERGES, p, NULL);
+	}
+	if (st == CT_REPO_OK) {
+		p[0] = ct_pgarray_str(keys);
+		p[1] = ct_pgarray_str(&c->structural);
+		st = ct_repo_run(repo, STMT_SESSION_PROFILES, p, &res);
+	}
+	if (st == CT_REPO_OK) {
+		int r;
+
+		for (r = 0; r < PQntuples(res); r++) {
+			if (!PQgetisnull(res, r, 0))
+				ct_pgarray_add(moved, PQgetvalue(res, r, 0));
+			if (!PQgetisnull(res, r, 1))
+				ct_pgarray_add(moved, PQgetvalue(res, r, 1));
+		}
+		ct_repo_collect(res, 2, moved_sessions);
+		p[0] = ct_pgarray_str(keys);
+		p[1] = ct_pgarray_str(&users);
+		st = ct_repo_run(repo, STMT_CANDIDATES, p, &res);
+	}
+	if (st == CT_REPO_OK)
+		ct_repo_collect(res, 0, moved_sessions);
+	ct_pgarray_free(&users);
+	return st;
+}
+
+/*
+ * After statistics: metadata of profiles whose sessions moved (rule 9),
+ * stale sessions reopened by a message (rule 8), summaries due (rule 7).
+ */
+static enum ct_repo_status ct_repo_upkeep(struct ct_repo *repo,
+					  struct ct_repo_cols *c,
+					  struct ct_pgarray *moved,
+					  struct ct_pgarray *moved_sessions)
+{
+	enum ct_repo_status st = CT_REPO_OK;
+	const char *p[3];
+	char grace[16];
+
+	if (moved->count) {
+		p[0] = ct_pgarray_str(moved);
+		st = ct_repo_run(repo, STMT_METADATA, p, NULL);
+	}
+	if (st == CT_REPO_OK && c->msg_sess.count) {
+		p[0] = ct_pgarray_str(&c->msg_sess);
+		st = ct_repo_run(repo, STMT_REOPEN, p, NULL);
 	}
 	if (st != CT_REPO_OK)
 		return st;
-	p[0] = ct_pgarray_str(keys);
-	st = ct_repo_run(repo, STMT_MERGES, p, NULL);
-	if (st != CT_REPO_OK)
-		return st;
-	p[1] = ct_pgarray_str(&c->structural);
-	st = ct_repo_run(repo, STMT_SESSION_PROFILES, p, &res);
-	if (st != CT_REPO_OK)
-		return st;
-	for (r = 0; r < PQntuples(res); r++) {
-		if (!PQgetisnull(res, r, 0))
-			ct_pgarray_add(moved, PQgetvalue(res, r, 0));
-		if (!PQgetisnull(res, r, 1))
-			ct_pgarray_add(moved, PQgetvalue(res, r, 1));
-	}
-	PQclear(res);
-	return CT_REPO_OK;
+	snprintf(grace, sizeof(grace), "%d", repo->grace_ms);
+	p[0] = ct_pgarray_str(&c->sess);
+	p[1] = ct_pgarray_str(moved_sessions);
+	p[2] = grace;
+	return ct_repo_run(repo, STMT_DUE, p, NULL);
 }
 
 /*
@@ -1007,11 +1123,12 @@ static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
 					      size_t *nrejected, bool *grew)
 {
 	struct ct_repo_locks locks = { 0 };
-	struct ct_pgarray keys, moved;
+	struct ct_pgarray keys, moved, moved_sessions;
 	enum ct_repo_status st;
 
 	ct_pgarray_init(&keys);
 	ct_pgarray_init(&moved);
+	ct_pgarray_init(&moved_sessions);
 	*grew = false;
 	st = ct_repo_command(repo, "BEGIN");
 	if (st == CT_REPO_OK)
@@ -1023,9 +1140,11 @@ static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
 	if (st == CT_REPO_OK)
 		st = ct_repo_clashes(repo, c, rejected, nrejected);
 	if (st == CT_REPO_OK && c->structural.count)
-		st = ct_repo_derive(repo, c, &keys, &moved);
+		st = ct_repo_derive(repo, c, &keys, &moved, &moved_sessions);
 	if (st == CT_REPO_OK)
 		st = ct_repo_stats(repo, c, &keys, &moved, &locks, extra, grew);
+	if (st == CT_REPO_OK && !*grew)
+		st = ct_repo_upkeep(repo, c, &moved, &moved_sessions);
 	if (st == CT_REPO_OK && !*grew)
 		st = ct_repo_command(repo, "COMMIT");
 	if (st != CT_REPO_OK || *grew)
@@ -1033,6 +1152,7 @@ static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
 	free(locks.v);
 	ct_pgarray_free(&keys);
 	ct_pgarray_free(&moved);
+	ct_pgarray_free(&moved_sessions);
 	return st;
 }
 

@@ -70,6 +70,13 @@ struct ct_event {
 			size_t content_len; /* bytes, without the NUL */
 			bool has_seq;
 			int64_t seq;
+			/*
+			 * Set by the worker after parsing (not from the
+			 * payload): the banking detector's verdict for user
+			 * messages; has_banking is false for other roles.
+			 */
+			bool has_banking;
+			bool is_banking;
 		} message;
 		struct {
 			char *username;

@@ -42,6 +42,12 @@ enum ct_repo_status ct_repo_connect(const char *conninfo, struct ct_repo **out,
 /* Closes the connection.  Does nothing when repo is NULL. */
 void ct_repo_free(struct ct_repo *repo);
 
+/*
+ * Sets summary.grace_ms: an ended session is summarized once no event of
+ * it has been applied for this long (contract rule 7).  Default 0.
+ */
+void ct_repo_set_grace_ms(struct ct_repo *repo, int grace_ms);
+
 /* The last error message of repo (never NULL). */
 const char *ct_repo_error(const struct ct_repo *repo);
 

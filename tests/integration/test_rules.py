@@ -429,10 +429,29 @@ def test_rule11_operator_merge():
         expect_eq("s3 -> hank (its own login)", ses[s3]["profile_id"],
                   U(hank))
         expect_eq("s4 -> gina", ses[s4]["profile_id"], U(gina))
+        # A device that rule 2 already merged into hank, merged by the
+        # operator into gina: the operator wins, its anonymous sessions move.
+        dev2 = "tablet-" + s1[:8]
+        s5, s6 = b.uuid(), b.uuid()
+        st = tl.deliver([
+            b.join(s5, 200, anonymous_id=dev2), b.auth(s5, 201, hank),
+            b.join(s6, 300, anonymous_id=dev2), b.msg(s6, 301, "anon"),
+        ], "rule 11, second device merged by rule 2")
+        expect_eq("rule 2 merge", rows(st, "profiles")[A(dev2)]
+                  ["merged_into_profile_id"], U(hank))
+        c.sql("SELECT merge_profiles('%s'::uuid, '%s'::uuid)" %
+              (A(dev2), U(gina)))
+        tl.manual[A(dev2)] = U(gina)
+        st = tl.check("rule 11, operator re-merges an event-merged device")
+        expect_eq("s6 -> gina", rows(st, "sessions")[s6]["profile_id"],
+                  U(gina))
+        expect_eq("s5 -> hank", rows(st, "sessions")[s5]["profile_id"],
+                  U(hank))
         # And after a restart of the worker.
         c.workers[-1].stop()
         c.start_worker()
-        tl.deliver([b.auth(s1, 0.5, hank)], "rule 11, after a restart")
+        tl.deliver([b.auth(s1, 0.5, hank), b.auth(s6, 150, hank)],
+                   "rule 11, after a restart")
 
 
 def test_boundaries_and_formats():
