@@ -98,6 +98,9 @@ static const struct ct_cfg_setting ct_cfg_settings[] = {
 		   2592000, NULL, "idle time after which a session is stale"),
 	CT_CFG_NUM("sessions.sweep_interval_s", sessions_sweep_interval_s, 30,
 		   1, 86400, NULL, "how often stale sessions are looked for"),
+	CT_CFG_STR("text.default_country_code", text_default_country_code,
+		   "263", NULL,
+		   "calling code for local phone numbers callers say (1-3 digits)"),
 	CT_CFG_STR("log.level", log_level, "info", NULL,
 		   "debug, info, warn or error"),
 };
@@ -644,6 +647,18 @@ static int ct_cfg_check_log_level(struct ct_cfg_ctx *ctx)
 			   "error", level);
 }
 
+/* Checks text.default_country_code: 1 to 3 digits, the first not 0. */
+static int ct_cfg_check_country(struct ct_cfg_ctx *ctx)
+{
+	const char *cc = ctx->cfg->text_default_country_code;
+	size_t n = strspn(cc, "0123456789");
+
+	if (n >= 1 && n <= 3 && cc[n] == '\0' && cc[0] != '0')
+		return 0;
+	return ct_cfg_fail(ctx, "text.default_country_code '%s' must be a "
+			   "country calling code: 1 to 3 digits, e.g. 263", cc);
+}
+
 /* True when name is a legal Kafka topic name. */
 static bool ct_cfg_topic_valid(const char *name)
 {
@@ -727,7 +742,8 @@ static int ct_cfg_check_props(struct ct_cfg_ctx *ctx)
 /* Checks the effective configuration as a whole. */
 static int ct_cfg_validate(struct ct_cfg_ctx *ctx)
 {
-	if (ct_cfg_check_log_level(ctx) || ct_cfg_check_topics(ctx) ||
+	if (ct_cfg_check_log_level(ctx) || ct_cfg_check_country(ctx) ||
+	    ct_cfg_check_topics(ctx) ||
 	    ct_cfg_check_relations(ctx) || ct_cfg_check_props(ctx))
 		return -1;
 	return 0;

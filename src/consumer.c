@@ -16,6 +16,7 @@
 #include "convtrack/consumer.h"
 #include "convtrack/event.h"
 #include "convtrack/log.h"
+#include "kafka_conf.h"
 
 /* A batch stops growing at this many payload bytes (bounds memory). */
 #define CT_CONSUMER_MAX_BATCH_BYTES (8u * 1024 * 1024)
@@ -81,55 +82,6 @@ static int ct_consumer_topic_type(const struct ct_config *cfg, const char *topic
 	return -1;
 }
 
-static void ct_consumer_log_cb(const rd_kafka_t *rk, int level, const char *fac,
-			       const char *buf)
-{
-	(void)rk;
-	ct_log(level <= 3 ? CT_LOG_ERROR : level <= 5 ? CT_LOG_WARN : CT_LOG_DEBUG,
-	       "kafka %s: %s", fac, buf);
-}
-
-/* Sets a property; err names it on failure. */
-static int ct_consumer_set(rd_kafka_conf_t *conf, const char *name,
-			   const char *value, char *err, size_t errlen)
-{
-	char why[256];
-
-	if (rd_kafka_conf_set(conf, name, value, why, sizeof(why)) !=
-	    RD_KAFKA_CONF_OK) {
-		snprintf(err, errlen, "kafka property %s: %s", name, why);
-		return -1;
-	}
-	return 0;
-}
-
-/* The common part of both clients: brokers, pass-through, logging. */
-static rd_kafka_conf_t *ct_consumer_base_conf(const struct ct_config *cfg,
-					      char *err, size_t errlen)
-{
-	rd_kafka_conf_t *conf = rd_kafka_conf_new();
-	size_t i;
-
-	if (!cfg->kafka_brokers || !*cfg->kafka_brokers) {
-		snprintf(err, errlen, "kafka.brokers is not set "
-			 "(CONVTRACK_KAFKA_BROKERS or the config file)");
-		goto out_destroy;
-	}
-	if (ct_consumer_set(conf, "bootstrap.servers", cfg->kafka_brokers, err,
-			    errlen) < 0 ||
-	    ct_consumer_set(conf, "client.id", "convtrack", err, errlen) < 0)
-		goto out_destroy;
-	for (i = 0; i < cfg->kafka_property_count; i++)
-		if (ct_consumer_set(conf, cfg->kafka_properties[i].name,
-				    cfg->kafka_properties[i].value, err, errlen) < 0)
-			goto out_destroy;
-	rd_kafka_conf_set_log_cb(conf, ct_consumer_log_cb);
-	return conf;
-out_destroy:
-	rd_kafka_conf_destroy(conf);
-	return NULL;
-}
-
 static void ct_consumer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
 			      void *opaque)
 {
@@ -146,23 +98,13 @@ static void ct_consumer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
 
 static int ct_consumer_new_dlq(struct ct_consumer *c, char *err, size_t errlen)
 {
-	rd_kafka_conf_t *conf = ct_consumer_base_conf(c->cfg, err, errlen);
+	rd_kafka_conf_t *conf = ct_kafka_conf_new(c->cfg, err, errlen);
 
 	if (!conf)
 		return -1;
-	if (ct_consumer_set(conf, "enable.idempotence", "true", err, errlen) < 0 ||
-	    ct_consumer_set(conf, "linger.ms", "5", err, errlen) < 0 ||
-	    ct_consumer_set(conf, "message.timeout.ms", "25000", err, errlen) < 0) {
-		rd_kafka_conf_destroy(conf);
-		return -1;
-	}
 	rd_kafka_conf_set_dr_msg_cb(conf, ct_consumer_dr_cb);
-	c->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errlen);
-	if (!c->dlq) {
-		rd_kafka_conf_destroy(conf);
-		return -1;
-	}
-	return 0;
+	c->dlq = ct_kafka_producer_new(conf, err, errlen);
+	return c->dlq ? 0 : -1;
 }
 
 /* ---- the batch ---- */
@@ -406,24 +348,24 @@ int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
 	c->cfg = cfg;
 	if (ct_consumer_new_dlq(c, err, errlen) < 0)
 		goto out_free;
-	conf = ct_consumer_base_conf(cfg, err, errlen);
+	conf = ct_kafka_conf_new(cfg, err, errlen);
 	if (!conf)
 		goto out_free;
 	snprintf(num[0], sizeof(num[0]), "%d", cfg->kafka_session_timeout_ms);
 	snprintf(num[1], sizeof(num[1]), "%d", cfg->kafka_heartbeat_interval_ms);
 	snprintf(num[2], sizeof(num[2]), "%d", cfg->kafka_max_poll_interval_ms);
-	if (ct_consumer_set(conf, "group.id", cfg->kafka_group_id, err, errlen) < 0 ||
-	    ct_consumer_set(conf, "session.timeout.ms", num[0], err, errlen) < 0 ||
-	    ct_consumer_set(conf, "heartbeat.interval.ms", num[1], err, errlen) < 0 ||
-	    ct_consumer_set(conf, "max.poll.interval.ms", num[2], err, errlen) < 0 ||
-	    ct_consumer_set(conf, "enable.auto.offset.store", "false", err, errlen) < 0 ||
-	    ct_consumer_set(conf, "enable.auto.commit", "true", err, errlen) < 0 ||
-	    ct_consumer_set(conf, "auto.commit.interval.ms", "1000", err, errlen) < 0 ||
-	    ct_consumer_set(conf, "auto.offset.reset", "earliest", err, errlen) < 0 ||
-	    ct_consumer_set(conf, "enable.partition.eof", "false", err, errlen) < 0)
+	if (ct_kafka_conf_set(conf, "group.id", cfg->kafka_group_id, err, errlen) < 0 ||
+	    ct_kafka_conf_set(conf, "session.timeout.ms", num[0], err, errlen) < 0 ||
+	    ct_kafka_conf_set(conf, "heartbeat.interval.ms", num[1], err, errlen) < 0 ||
+	    ct_kafka_conf_set(conf, "max.poll.interval.ms", num[2], err, errlen) < 0 ||
+	    ct_kafka_conf_set(conf, "enable.auto.offset.store", "false", err, errlen) < 0 ||
+	    ct_kafka_conf_set(conf, "enable.auto.commit", "true", err, errlen) < 0 ||
+	    ct_kafka_conf_set(conf, "auto.commit.interval.ms", "1000", err, errlen) < 0 ||
+	    ct_kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) < 0 ||
+	    ct_kafka_conf_set(conf, "enable.partition.eof", "false", err, errlen) < 0)
 		goto out_free;
 	snprintf(num[0], sizeof(num[0]), "%d", cfg->kafka_queued_max_kbytes);
-	if (ct_consumer_set(conf, "queued.max.messages.kbytes", num[0], err,
+	if (ct_kafka_conf_set(conf, "queued.max.messages.kbytes", num[0], err,
 			    errlen) < 0)
 		goto out_free;
 	rd_kafka_conf_set_rebalance_cb(conf, ct_consumer_rebalance_cb);
@@ -468,7 +410,7 @@ static void ct_consumer_fill(struct ct_consumer *c)
 	       c->bytes < CT_CONSUMER_MAX_BATCH_BYTES) {
 		rd_kafka_message_t *rkm;
 
-		left = c->n ? deadline - ct_consumer_now_ms() : 200;
+		left = deadline - ct_consumer_now_ms();
 		if (left < 0)
 			break;
 		rkm = rd_kafka_consumer_poll(c->rk, (int)left);
@@ -492,13 +434,12 @@ static void ct_consumer_fill(struct ct_consumer *c)
 			ct_log(CT_LOG_ERROR, "out of memory");
 			c->fatal = true;
 		}
-		if (c->n == 1)
-			deadline = ct_consumer_now_ms() + c->cfg->batch_max_wait_ms;
 	}
 }
 
 int ct_consumer_run(struct ct_consumer *c, struct ct_repo *repo,
-		    volatile sig_atomic_t *stop)
+		    volatile sig_atomic_t *stop, ct_consumer_tick_fn tick,
+		    void *arg)
 {
 	c->repo = repo;
 	c->stop = stop;
@@ -509,6 +450,8 @@ int ct_consumer_run(struct ct_consumer *c, struct ct_repo *repo,
 	while (!*stop && !c->fatal) {
 		ct_consumer_fill(c);
 		if (!c->fatal && ct_consumer_finish(c, -1) < 0)
+			c->fatal = true;
+		if (!c->fatal && tick && tick(arg) < 0)
 			c->fatal = true;
 	}
 	if (!c->fatal && ct_consumer_finish(c, -1) < 0)

@@ -5,6 +5,7 @@
  * else.
  */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include "convtrack/config.h"
 #include "convtrack/consumer.h"
 #include "convtrack/log.h"
+#include "convtrack/publisher.h"
 #include "convtrack/repo.h"
+#include "convtrack/sweeper.h"
 
 static volatile sig_atomic_t ct_main_stop;
 
@@ -124,8 +127,50 @@ static int ct_main_migrate(const struct ct_config *cfg)
 	return 0;
 }
 
+/* What the worker does between batches. */
+struct ct_main_tick {
+	struct ct_repo *repo;
+	struct ct_sweeper *sweeper;
+	struct ct_publisher *publisher;
+	int64_t next_ms;
+};
+
+static int64_t ct_main_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Summaries and publication, at most every 100 ms.  Transient failures are
+ * logged and retried on a later tick; a fatal one stops the worker.
+ */
+static int ct_main_on_tick(void *arg)
+{
+	struct ct_main_tick *t = arg;
+	enum ct_repo_status st;
+	int sent = 0;
+
+	if (ct_main_now_ms() < t->next_ms)
+		return 0;
+	t->next_ms = ct_main_now_ms() + 100;
+	st = ct_sweeper_tick(t->sweeper, t->repo, NULL);
+	if (st == CT_REPO_OK)
+		st = ct_publisher_tick(t->publisher, t->repo, 500, &sent);
+	if (st == CT_REPO_FATAL) {
+		ct_log(CT_LOG_ERROR, "fatal database error: %s", ct_repo_error(t->repo));
+		return -1;
+	}
+	if (st != CT_REPO_OK)
+		ct_log(CT_LOG_WARN, "summaries: %s (retrying)", ct_repo_error(t->repo));
+	return 0;
+}
+
 static int ct_main_run(const struct ct_config *cfg)
 {
+	struct ct_main_tick tick = { 0 };
 	struct ct_consumer *consumer = NULL;
 	struct ct_repo *repo;
 	struct sigaction sa;
@@ -150,13 +195,24 @@ static int ct_main_run(const struct ct_config *cfg)
 		ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repo));
 		goto out_free_repo;
 	}
+	ct_repo_set_grace_ms(repo, cfg->summary_grace_ms);
+	tick.repo = repo;
+	if (ct_sweeper_new(cfg, &tick.sweeper, err, sizeof(err)) < 0 ||
+	    ct_publisher_new(cfg, &tick.publisher, err, sizeof(err)) < 0) {
+		ct_log(CT_LOG_ERROR, "%s", err);
+		goto out_free_tick;
+	}
 	if (ct_consumer_new(cfg, &consumer, err, sizeof(err)) < 0) {
 		ct_log(CT_LOG_ERROR, "kafka: %s", err);
-		goto out_free_repo;
+		goto out_free_tick;
 	}
-	rc = ct_consumer_run(consumer, repo, &ct_main_stop) == 0 ? 0 : 1;
+	rc = ct_consumer_run(consumer, repo, &ct_main_stop, ct_main_on_tick,
+			     &tick) == 0 ? 0 : 1;
 	ct_consumer_free(consumer);
 	ct_log(CT_LOG_INFO, "stopped%s", rc == 0 ? "" : " after a fatal error");
+out_free_tick:
+	ct_publisher_free(tick.publisher);
+	ct_sweeper_free(tick.sweeper);
 out_free_repo:
 	ct_repo_free(repo);
 	return rc;

@@ -35,6 +35,7 @@
 #include "convtrack/repo.h"
 #include "migrations_data.h"
 #include "pgarray.h"
+#include "repo_int.h"
 
 /* Advisory lock that serializes concurrent `convtrack migrate` runs. */
 #define CT_REPO_MIGRATE_LOCK 4200310001LL
@@ -42,13 +43,6 @@
 /* Lock-set growth restarts before giving up as a transient failure. */
 #define CT_REPO_MAX_LOCK_ROUNDS 16
 
-struct ct_repo {
-	PGconn *conn;
-	char *conninfo;
-	int prepared;
-	int grace_ms;
-	char err[512];
-};
 
 /* Prepared statements: name, SQL, number of parameters. */
 enum ct_repo_stmt {
@@ -372,7 +366,7 @@ const char *ct_repo_error(const struct ct_repo *repo)
  * Classifies a failed result (or a NULL result on a broken connection).
  * The one place that decides what is retried.
  */
-static enum ct_repo_status ct_repo_classify(struct ct_repo *repo,
+enum ct_repo_status ct_repo_classify(struct ct_repo *repo,
 					    const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -474,7 +468,7 @@ void ct_repo_free(struct ct_repo *repo)
 }
 
 /* Reconnects and prepares when needed: every transaction starts here. */
-static enum ct_repo_status ct_repo_ready(struct ct_repo *repo)
+enum ct_repo_status ct_repo_ready(struct ct_repo *repo)
 {
 	enum ct_repo_status st;
 
@@ -489,7 +483,7 @@ static enum ct_repo_status ct_repo_ready(struct ct_repo *repo)
 }
 
 /* Runs a simple command (BEGIN, COMMIT, ...). */
-static enum ct_repo_status ct_repo_command(struct ct_repo *repo, const char *sql)
+enum ct_repo_status ct_repo_command(struct ct_repo *repo, const char *sql)
 {
 	PGresult *res = PQexec(repo->conn, sql);
 	enum ct_repo_status st = CT_REPO_OK;
@@ -502,7 +496,7 @@ static enum ct_repo_status ct_repo_command(struct ct_repo *repo, const char *sql
 }
 
 /* Rolls back after a failure; the connection is reset if that fails too. */
-static void ct_repo_rollback(struct ct_repo *repo)
+void ct_repo_rollback(struct ct_repo *repo)
 {
 	PGresult *res;
 
@@ -557,7 +551,7 @@ struct ct_repo_cols {
 };
 
 /* First 64 bits of a canonical UUID string: the advisory lock key. */
-static int64_t ct_repo_lock_key(const char *uuid)
+int64_t ct_repo_lock_key(const char *uuid)
 {
 	uint64_t v = 0;
 	int digits = 0;

@@ -89,6 +89,9 @@ struct ct_config {
 	int sessions_stale_after_s;    /* sessions.stale_after_s, 1800, 1..2592000 */
 	int sessions_sweep_interval_s; /* sessions.sweep_interval_s, 30, 1..86400 */
 
+	/* text rules */
+	char *text_default_country_code; /* text.default_country_code, "263" */
+
 	/* log */
 	char *log_level; /* log.level, "info": debug|info|warn|error */
 };

@@ -30,12 +30,21 @@ int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
 		    char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /*
+ * Periodic work run between batches (summaries, publication): called at
+ * least every batch.max_wait_ms while the worker runs.  Returns 0, or -1
+ * for a fatal error that stops the worker.
+ */
+typedef int (*ct_consumer_tick_fn)(void *arg);
+
+/*
  * Runs until *stop becomes non-zero (then finishes and commits the batch in
- * hand) or a fatal error.  repo is borrowed.  Returns 0 after an orderly
- * stop, -1 after a fatal error (logged).
+ * hand) or a fatal error.  repo is borrowed; tick (may be NULL) is called
+ * with arg between batches.  Returns 0 after an orderly stop, -1 after a
+ * fatal error (logged).
  */
 int ct_consumer_run(struct ct_consumer *c, struct ct_repo *repo,
-		    volatile sig_atomic_t *stop) __attribute__((warn_unused_result));
+		    volatile sig_atomic_t *stop, ct_consumer_tick_fn tick,
+		    void *arg) __attribute__((warn_unused_result));
 
 /* Leaves the group (committing stored offsets) and frees c.  NULL is a no-op. */
 void ct_consumer_free(struct ct_consumer *c);

@@ -14,6 +14,7 @@
 #ifndef CONVTRACK_REPO_H
 #define CONVTRACK_REPO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -90,6 +91,135 @@ enum ct_repo_status ct_repo_apply(struct ct_repo *repo,
 				  const struct ct_event *const *events, size_t n,
 				  struct ct_repo_rejection *rejected,
 				  size_t *nrejected, int *lock_retries)
+	__attribute__((warn_unused_result));
+
+/* ---- summaries (rules 7-10), stale sweeps (rule 8), outbox ---- */
+
+/*
+ * Rule 8: ends at most limit sessions without call_ended whose newest event
+ * is older than stale_after_s (wall clock): ended_at = that event's time,
+ * end_reason 'stale', summary due now.  Safe with several workers (each
+ * session is locked as the applier locks it).  *ended gets the count.
+ */
+enum ct_repo_status ct_repo_sweep_stale(struct ct_repo *repo, int stale_after_s,
+					int limit, int *ended)
+	__attribute__((warn_unused_result));
+
+/* At most max sessions whose summary is due now, oldest first. */
+enum ct_repo_status ct_repo_summary_due(struct ct_repo *repo, int max,
+					char (*ids)[CT_UUID_STRLEN + 1],
+					size_t *n)
+	__attribute__((warn_unused_result));
+
+struct ct_repo_message {
+	enum ct_role role;
+	char *content;
+	size_t len;
+};
+
+struct ct_repo_candidate {
+	char profile_id[CT_UUID_STRLEN + 1];
+	const char *signal; /* "phone_number" | "email" (static) */
+	double confidence;
+};
+
+#define CT_REPO_MAX_CANDIDATES 8
+
+/* A session being summarized, loaded by ct_repo_summary_begin(). */
+struct ct_repo_summary_job {
+	char session_id[CT_UUID_STRLEN + 1];
+	bool due;           /* false: nothing to do; the transaction is closed */
+	bool has_profile;
+	char profile_id[CT_UUID_STRLEN + 1];
+	char profile_type[16];
+	bool has_anon;      /* the session's anonymous profile (its key's) */
+	char anon_profile_id[CT_UUID_STRLEN + 1];
+	bool authenticated;
+	char end_reason[16]; /* "" when the call_ended had no reason */
+	int64_t started_at_us, ended_at_us;
+	bool has_duration;
+	double duration_seconds;
+	struct ct_repo_message *messages; /* in conversation order */
+	size_t nmessages;
+	long prev_version;  /* 0: never summarized */
+	char *prev_value;   /* value JSON of that version, or NULL */
+	struct ct_repo_candidate candidates[CT_REPO_MAX_CANDIDATES];
+	size_t ncandidates;
+};
+
+/*
+ * Opens a transaction, locks the session and its profiles (as the applier
+ * does) and loads what its summary is computed from.  When the summary is
+ * no longer due (another worker did it, or the session was reopened) the
+ * transaction is committed and job->due is false.  Otherwise the
+ * transaction stays open for ct_repo_summary_contacts() and
+ * ct_repo_summary_commit(); on any failure call ct_repo_summary_abort().
+ */
+enum ct_repo_status ct_repo_summary_begin(struct ct_repo *repo,
+					  const char *session_id,
+					  struct ct_repo_summary_job *job)
+	__attribute__((warn_unused_result));
+
+/*
+ * Rule 10: records the phone numbers (E.164) and emails the caller gave for
+ * themself, recomputes the match candidates of the session's anonymous
+ * profile (re-dueing other sessions whose candidates changed) and loads
+ * this session's candidates into job (none for an authenticated session).
+ */
+enum ct_repo_status ct_repo_summary_contacts(struct ct_repo *repo,
+					     struct ct_repo_summary_job *job,
+					     const char *const *phones, size_t nphones,
+					     const char *const *emails, size_t nemails)
+	__attribute__((warn_unused_result));
+
+/*
+ * Writes summary version `version` whose value is value_json and its outbox
+ * row (event_id, event_json) when value_json is not NULL; then clears the
+ * due time, refreshes the profile's metadata (rule 9) and commits.
+ */
+enum ct_repo_status ct_repo_summary_commit(struct ct_repo *repo,
+					   struct ct_repo_summary_job *job,
+					   const char *value_json, long version,
+					   const char *event_id,
+					   const char *event_json)
+	__attribute__((warn_unused_result));
+
+/* Rolls back an open summary transaction. */
+void ct_repo_summary_abort(struct ct_repo *repo);
+
+/* Frees what job owns.  Does nothing when job is NULL. */
+void ct_repo_summary_job_clear(struct ct_repo_summary_job *job);
+
+struct ct_repo_outbox_row {
+	long long id;
+	char session_id[CT_UUID_STRLEN + 1];
+	char *payload;
+};
+
+/*
+ * Opens a transaction and claims at most limit unsent outbox rows (FOR
+ * UPDATE SKIP LOCKED), oldest first, never a version whose session has an
+ * older unsent version.  The transaction stays open until
+ * ct_repo_outbox_done() or ct_repo_outbox_abort().
+ */
+enum ct_repo_status ct_repo_outbox_claim(struct ct_repo *repo, int limit,
+					 struct ct_repo_outbox_row **rows,
+					 size_t *n)
+	__attribute__((warn_unused_result));
+
+/* Marks the rows ids[0..n) sent and commits. */
+enum ct_repo_status ct_repo_outbox_done(struct ct_repo *repo,
+					const long long *ids, size_t n)
+	__attribute__((warn_unused_result));
+
+/* Rolls back a claim: the rows stay unsent. */
+void ct_repo_outbox_abort(struct ct_repo *repo);
+
+/* Frees rows. */
+void ct_repo_outbox_free(struct ct_repo_outbox_row *rows, size_t n);
+
+/* Unsent outbox rows (the publication backlog). */
+enum ct_repo_status ct_repo_outbox_backlog(struct ct_repo *repo, long long *n)
 	__attribute__((warn_unused_result));
 
 #endif

@@ -1,0 +1,56 @@
+/*
+ * Banking topics and the caller's primary intent (pure: no I/O).
+ *
+ * The taxonomy is schemas/topics.json: each topic has a stable snake_case id
+ * and an index, its position in taxonomy order (at most 64 topics, so a set
+ * of topics is a uint64_t with bit i for topic i).  An utterance is matched
+ * against one table of weighted word patterns per topic; a topic is mentioned
+ * when the weights of its patterns found in the utterance reach a threshold.
+ * See docs/text-rules-topics.md for the method and its measured accuracy.
+ */
+#ifndef CONVTRACK_TOPICS_H
+#define CONVTRACK_TOPICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "convtrack/text.h"
+
+/* Most topics a taxonomy may have: one bit each in a uint64_t. */
+#define CT_TOPICS_MAX 64
+
+/* Number of topics in the taxonomy. */
+size_t ct_topics_count(void);
+
+/* Id of topic (e.g. "cardless_withdrawal"), or NULL when out of range. */
+const char *ct_topics_name(size_t topic);
+
+/* Index of the topic with this id, or -1 when there is none. */
+int ct_topics_find(const char *name);
+
+/*
+ * The set of topics mentioned in len bytes of text (one utterance): bit i is
+ * set when topic i is.  0 when none is, and also when memory runs out.
+ */
+uint64_t ct_topics_detect(const char *text, size_t len);
+
+/*
+ * The single best topic of one utterance: of the topics ct_topics_detect()
+ * reports, the one with the most evidence (ties go to the earlier topic in
+ * taxonomy order).  -1 when no topic is mentioned or memory runs out.
+ */
+int ct_topics_intent(const char *text, size_t len);
+
+/*
+ * The topics and the primary intent of a whole conversation (n turns in
+ * order).  Only user turns count: the assistant's turns mention channels,
+ * codes and products that the caller did not ask about.  *topics is the
+ * union of ct_topics_detect() over the user turns; *primary is the intent of
+ * the first user turn that has one (the reason for the call), or -1.
+ * Returns 0, or -1 when out of memory (then *topics is 0 and *primary -1).
+ */
+int ct_topics_conversation(const struct ct_turn *turns, size_t n,
+			   uint64_t *topics, int *primary)
+	__attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,257 @@
+#!/usr/bin/env python3
+"""Summaries and their publication (EVENTS.md rules 7-10, section 3, 6).
+
+- grace and re-summary: a session is summarized once it has been quiet for
+  summary.grace_ms after call_ended; a late message makes version 2 and a
+  second event; redelivering it changes nothing; event ids are the
+  contract's UUIDv5 and the newest event equals the row;
+- the stale sweep with two workers summarizes each session exactly once,
+  and a call_ended after the sweep makes version 2 with the real reason;
+- learning and recognition: profile_metadata follows the summaries; a
+  caller who gives an authenticated user's number gets a match candidate
+  whichever arrives first, a number given for someone else does not;
+- a worker killed (SIGKILL) while its summary events cannot be published,
+  during a broker outage, loses nothing: after the brokers return a new
+  worker publishes them.
+"""
+
+import json
+import time
+import uuid
+
+import ctlib
+from ctlib import TestFailure
+
+NS = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
+FAST = {"CONVTRACK_SUMMARY_GRACE_MS": "300",
+        "CONVTRACK_KAFKA_SESSION_TIMEOUT_MS": "4000",
+        "CONVTRACK_KAFKA_HEARTBEAT_INTERVAL_MS": "500"}
+
+
+def summary_event_id(session_id, version):
+    return str(uuid.uuid5(NS, "convtrack:summary:%s:%d" % (session_id,
+                                                             version)))
+
+
+def events_of(c, session_id=None):
+    out = []
+    for r in ctlib.dump_topic(c.topic_summary):
+        ev = json.loads(r.value)
+        if r.key != ev["session_id"]:
+            raise TestFailure("summary event keyed %r, session %r" %
+                              (r.key, ev["session_id"]))
+        if session_id is None or ev["session_id"] == session_id:
+            out.append(ev)
+    return out
+
+
+def wait_for(what, fn, timeout=60):
+    deadline = time.time() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise TestFailure("timed out waiting for " + what)
+        time.sleep(0.3)
+
+
+def summary_row(c, sid):
+    return ctlib.psql_json(c.db, "SELECT row_to_json(s) FROM "
+                           "conversation_summaries s WHERE session_id = '%s'"
+                           % sid)
+
+
+def check_event(ev, sid, version):
+    want = summary_event_id(sid, version)
+    for k in ("event_id", "event_type", "schema_version", "occurred_at",
+              "session_id", "profile_id", "profile_type", "summary_version",
+              "summary", "extracted_info", "sentiment", "resolution_status",
+              "topics", "message_count", "duration_seconds"):
+        if k not in ev:
+            raise TestFailure("summary event lacks %s: %r" % (k, ev))
+    if ev["event_id"] != want or ev["summary_version"] != version:
+        raise TestFailure("event %r: want id %s version %d" %
+                          (ev["event_id"], want, version))
+    for k in ("user_name", "primary_intent", "authentication_attempted"):
+        if k not in ev["extracted_info"]:
+            raise TestFailure("extracted_info lacks %s" % k)
+
+
+def cardless_call(b, sid, device, t0=0):
+    return [
+        b.join(sid, t0, anonymous_id=device),
+        b.msg(sid, t0 + 1, "Hi, my name is Sarah. How do I withdraw money "
+              "without my card?", seq=0),
+        b.msg(sid, t0 + 2, "You can use cardless withdrawal: dial *236# and "
+              "follow the prompts.", role="assistant", seq=1),
+        b.msg(sid, t0 + 3, "Thank you, that worked!", seq=2),
+        b.end(sid, t0 + 4, reason="hangup", duration=4),
+    ]
+
+
+def test_grace_and_late_message():
+    b = ctlib.Builder(701)
+    sid = b.uuid()
+    with ctlib.case("summ-grace") as c:
+        c.start_worker(FAST)
+        evs = cardless_call(b, sid, "dev-grace")
+        c.produce(evs)
+        c.wait_caught_up(60)
+        first = wait_for("version 1", lambda: events_of(c, sid))
+        if len(first) != 1:
+            raise TestFailure("want one event after the grace period, got %d"
+                              % len(first))
+        ev = first[0]
+        check_event(ev, sid, 1)
+        if "cardless_withdrawal" not in ev["topics"]:
+            raise TestFailure("topics %r lack cardless_withdrawal" % ev["topics"])
+        if ev["extracted_info"]["user_name"] != "Sarah":
+            raise TestFailure("user_name %r" % ev["extracted_info"]["user_name"])
+        if ev["message_count"] != 3 or ev["resolution_status"] != "resolved":
+            raise TestFailure("summary %r" % ev)
+        if "*236#" not in ev["summary"]:
+            raise TestFailure("summary text lacks the USSD code: %r" % ev["summary"])
+        ctlib.log("v1: %s" % ev["summary"])
+
+        late = b.msg(sid, 5, "Also, what time do you open on Saturday?", seq=3)
+        c.produce([late])
+        second = wait_for("version 2", lambda: [e for e in events_of(c, sid)
+                                               if e["summary_version"] == 2])
+        check_event(second[0], sid, 2)
+        if second[0]["message_count"] != 4:
+            raise TestFailure("v2 message_count %r" % second[0]["message_count"])
+        row = summary_row(c, sid)
+        if row["summary_version"] != 2 or row["summary"] != second[0]["summary"]:
+            raise TestFailure("row %r does not equal the newest event" % row)
+
+        c.produce([late])           # redelivery: no version 3
+        c.wait_caught_up(60)
+        time.sleep(2)
+        versions = sorted(e["summary_version"] for e in events_of(c, sid))
+        if versions != [1, 2]:
+            raise TestFailure("versions published %r, want [1, 2]" % versions)
+        meta = ctlib.psql_json(c.db, "SELECT profile_metadata FROM user_profiles"
+                               " WHERE anonymous_id = 'dev-grace'")
+        if meta.get("name") != "Sarah" or "cardless_withdrawal" not in meta.get("topics", {}):
+            raise TestFailure("profile_metadata %r" % meta)
+
+
+def test_stale_sweep_two_workers():
+    b = ctlib.Builder(702)
+    sids = [b.uuid() for _ in range(12)]
+    evs = []
+    for i, s in enumerate(sids):
+        evs += [b.join(s, i, anonymous_id="dev-stale-%d" % (i % 4)),
+                b.msg(s, i + 1, "What is my balance?", seq=0)]
+    stale = dict(FAST, CONVTRACK_SESSIONS_STALE_AFTER_S="2",
+                 CONVTRACK_SESSIONS_SWEEP_INTERVAL_S="1")
+    with ctlib.case("summ-stale", partitions=4) as c:
+        c.start_worker(stale)
+        c.start_worker(stale)
+        c.produce(evs)
+        c.wait_caught_up(60)
+        wait_for("12 stale summaries",
+                 lambda: len(events_of(c)) >= 12, timeout=90)
+        time.sleep(3)
+        per = {}
+        for e in events_of(c):
+            per.setdefault(e["session_id"], []).append(e)
+        for s in sids:
+            got = per.get(s, [])
+            if len(got) != 1 or got[0]["summary_version"] != 1:
+                raise TestFailure("session %s: %d events %r (want one v1)" %
+                                  (s, len(got), [e["summary_version"] for e in got]))
+            if got[0]["resolution_status"] != "incomplete":
+                raise TestFailure("stale session resolution %r" %
+                                  got[0]["resolution_status"])
+        ended = ctlib.psql(c.db, "SELECT count(*) FROM agent_sessions WHERE "
+                           "end_reason = 'stale' AND ended_at = last_event_at")
+        if ended.strip() != "12":
+            raise TestFailure("%s sessions ended stale, want 12" % ended.strip())
+        # a call_ended after the sweep sets the real reason: version 2
+        c.produce([b.end(sids[0], 30, reason="hangup")])
+        wait_for("version 2 after call_ended",
+                 lambda: any(e["summary_version"] == 2
+                             for e in events_of(c, sids[0])))
+        reason = ctlib.psql(c.db, "SELECT end_reason FROM agent_sessions "
+                            "WHERE session_id = '%s'" % sids[0]).strip()
+        if reason != "hangup":
+            raise TestFailure("end_reason %r after call_ended" % reason)
+
+
+def test_recognition_either_order():
+    b = ctlib.Builder(703)
+    s_user, s_anon, s_other = b.uuid(), b.uuid(), b.uuid()
+    login = [b.join(s_user, 0, anonymous_id="dev-known"),
+             b.auth(s_user, 1, "tendai.m", phone="+263771112233"),
+             b.end(s_user, 2, reason="hangup")]
+    mention = [b.join(s_anon, 10, anonymous_id="dev-new"),
+               b.msg(s_anon, 11, "Hi, you can reach me on 0771 112 233.", seq=0),
+               b.end(s_anon, 12, reason="hangup")]
+    other = [b.join(s_other, 20, anonymous_id="dev-other"),
+             b.msg(s_other, 21, "Please send it to my brother on 0771112233.",
+                   seq=0),
+             b.end(s_other, 22, reason="hangup")]
+    for name, first, second in (("mention-first", mention + other, login),
+                                ("profile-first", login, mention + other)):
+        with ctlib.case("summ-recog-" + name) as c:
+            c.start_worker(FAST)
+            c.produce(first)
+            c.wait_caught_up(60)
+            time.sleep(1.5)
+            c.produce(second)
+            c.wait_caught_up(60)
+            want_user = str(uuid.uuid5(NS, "convtrack:user:tendai.m"))
+            want_anon = str(uuid.uuid5(NS, "convtrack:anonymous:dev-new"))
+
+            def cands():
+                return ctlib.psql(c.db, "SELECT profile_id, candidate_profile_id,"
+                                  " session_id, signal FROM profile_match_candidates"
+                                  ).strip()
+            got = wait_for("a candidate", cands)
+            want = "%s|%s|%s|phone_number" % (want_anon, want_user, s_anon)
+            if got != want:
+                raise TestFailure("%s: candidates %r, want %r" % (name, got, want))
+            merged = ctlib.psql(c.db, "SELECT merged_into_profile_id FROM "
+                                "user_profiles WHERE id = '%s'" % want_anon).strip()
+            if merged:
+                raise TestFailure("recognition merged automatically")
+            ev = wait_for("the candidate in extracted_info", lambda: [
+                e for e in events_of(c, s_anon)
+                if e["extracted_info"].get("match_candidates")])
+            if ev[-1]["extracted_info"]["match_candidates"][0]["profile_id"] != want_user:
+                raise TestFailure("extracted_info %r" % ev[-1]["extracted_info"])
+
+
+def test_kill9_during_broker_outage():
+    b = ctlib.Builder(704)
+    sid = b.uuid()
+    with ctlib.case("summ-outage") as c:
+        w = c.start_worker(dict(FAST, CONVTRACK_SUMMARY_GRACE_MS="1500"))
+        c.produce(cardless_call(b, sid, "dev-outage"))
+        c.wait_caught_up(60)
+        ctlib._control("broker-down all")   # inside the grace period
+        try:
+            wait_for("the summary row", lambda: summary_row(c, sid), timeout=30)
+            unsent = ctlib.psql(c.db, "SELECT count(*) FROM summary_outbox "
+                                "WHERE sent_at IS NULL").strip()
+            if unsent != "1":
+                raise TestFailure("outbox rows unsent during the outage: %s" % unsent)
+            time.sleep(1)
+            w.kill9()                       # committed, not published
+        finally:
+            ctlib._control("broker-up all")
+        c.start_worker(FAST)
+        ev = wait_for("the event after restart", lambda: events_of(c, sid), 90)
+        check_event(ev[0], sid, 1)
+        wait_for("the outbox row marked sent", lambda: ctlib.psql(
+            c.db, "SELECT count(*) FROM summary_outbox WHERE sent_at IS NULL"
+        ).strip() == "0")
+
+
+TESTS = [test_grace_and_late_message, test_stale_sweep_two_workers,
+         test_recognition_either_order, test_kill9_during_broker_outage]
+
+if __name__ == "__main__":
+    ctlib.main(TESTS)
