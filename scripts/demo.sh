@@ -52,6 +52,17 @@ for _ in $(seq 1 120); do
 done
 [ "$lag" = 0 ] || { echo "worker did not catch up (lag $lag)"; tail -20 "$envdir/worker.log"; exit 1; }
 echo "worker caught up: every event applied and committed"
+# Summaries follow summary.grace_ms after each call ends; the open session
+# of the sample is old enough to be ended by the first stale sweep.
+for _ in $(seq 1 120); do
+  pending=$(psql -AtX -c "SELECT (SELECT count(*) FROM agent_sessions
+      WHERE ended_at IS NULL OR summary_due_at IS NOT NULL)
+    + (SELECT count(*) FROM summary_outbox WHERE sent_at IS NULL)")
+  [ "$pending" = 0 ] && break
+  sleep 0.5
+done
+[ "$pending" = 0 ] || { echo "summaries not all published ($pending left)"; tail -20 "$envdir/worker.log"; exit 1; }
+echo "every session summarized and its summary_generated event published"
 
 psql -X -q -P pager=off <<'SQL'
 \echo
@@ -76,6 +87,29 @@ SELECT left(s.session_id::text, 8) AS session, s.anonymous_id AS "device key",
        COALESCE(s.end_reason, CASE WHEN s.ended_at IS NULL THEN '(open)' END) AS ended
   FROM agent_sessions s LEFT JOIN user_profiles p ON p.id = s.profile_id
  ORDER BY s.started_at;
+\echo '== Summaries (newest version of each session) =='
+SELECT left(c.session_id::text, 8) AS session, c.summary_version AS v,
+       c.sentiment, c.resolution_status AS resolution,
+       array_to_string(c.topics, ', ') AS topics,
+       c.extracted_info->>'user_name' AS name, c.summary
+  FROM conversation_summaries c JOIN agent_sessions s USING (session_id)
+ ORDER BY s.started_at;
+\echo '== What convtrack learned about each profile (profile_metadata) =='
+SELECT COALESCE(p.username, p.anonymous_id) AS profile, p.profile_metadata
+  FROM user_profiles p
+ WHERE p.merged_into_profile_id IS NULL AND p.profile_metadata <> '{}'
+ ORDER BY p.total_sessions DESC, 1;
+\echo '== Returning callers recognised by what they said (never merged automatically) =='
+SELECT a.anonymous_id AS "anonymous device", u.username AS "looks like",
+       c.signal, c.confidence, left(c.session_id::text, 8) AS session
+  FROM profile_match_candidates c
+  JOIN user_profiles a ON a.id = c.profile_id
+  JOIN user_profiles u ON u.id = c.candidate_profile_id;
+\echo '== Share of caller messages that are banking questions =='
+SELECT count(*) FILTER (WHERE is_banking_query) AS banking,
+       count(*) AS caller_messages,
+       round(100.0 * count(*) FILTER (WHERE is_banking_query) / count(*), 1) AS pct
+  FROM conversation_messages WHERE role = 'user';
 \echo '== Design notes query: user engagement stats =='
 SELECT profile_type, COUNT(*) AS total_users,
        round(AVG(total_sessions), 2) AS avg_sessions_per_user,
@@ -84,6 +118,9 @@ SELECT profile_type, COUNT(*) AS total_users,
  GROUP BY profile_type;
 SQL
 
+"$bin/ct-kafka" dump -b "$CT_KAFKA_BROKERS" summary-generated > "$envdir/summaries.jsonl"
+echo "== summary-generated: $(wc -l < "$envdir/summaries.jsonl") events published; the first one =="
+head -1 "$envdir/summaries.jsonl" | python3 -c 'import json,sys; print(json.dumps(json.loads(json.load(sys.stdin)["value"]), indent=2))'
 dlq=$("$bin/ct-kafka" dump -b "$CT_KAFKA_BROKERS" convtrack-dead-letter --timeout-ms 3000 | wc -l)
 echo "dead-lettered records: $dlq"
 

@@ -13,6 +13,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "convtrack/applier.h"
+#include "convtrack/banking.h"
 #include "convtrack/consumer.h"
 #include "convtrack/event.h"
 #include "convtrack/log.h"
@@ -31,6 +32,7 @@ struct ct_consumer {
 	const struct ct_config *cfg;
 	rd_kafka_t *rk;  /* consumer */
 	rd_kafka_t *dlq; /* dead-letter producer */
+	struct ct_banking *banking; /* flags user messages (is_banking_query) */
 	struct ct_repo *repo;
 	volatile sig_atomic_t *stop;
 	bool fatal;
@@ -164,6 +166,13 @@ static int ct_consumer_batch_add(struct ct_consumer *c, rd_kafka_message_t *rkm)
 	} else if (ct_event_parse((enum ct_event_type)type, rkm->payload, rkm->len,
 				  &it->ev, it->reason) == 0) {
 		it->valid = true;
+		if (it->ev.type == CT_EVENT_MESSAGE &&
+		    it->ev.u.message.role == CT_ROLE_USER) {
+			it->ev.u.message.has_banking = true;
+			it->ev.u.message.is_banking = ct_banking_is_query(
+				c->banking, it->ev.u.message.content,
+				it->ev.u.message.content_len);
+		}
 	} else {
 		it->dead_letter = true;
 	}
@@ -346,6 +355,10 @@ int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
 		return -1;
 	}
 	c->cfg = cfg;
+	if (ct_banking_new(&c->banking) < 0) {
+		snprintf(err, errlen, "the banking detector's model is broken");
+		goto out_free;
+	}
 	if (ct_consumer_new_dlq(c, err, errlen) < 0)
 		goto out_free;
 	conf = ct_kafka_conf_new(cfg, err, errlen);
@@ -479,6 +492,7 @@ void ct_consumer_free(struct ct_consumer *c)
 		rd_kafka_destroy(c->dlq);
 	}
 	ct_consumer_batch_clear(c);
+	ct_banking_free(c->banking);
 	free(c->rkms);
 	free(c->items);
 	free(c->dlq_state);

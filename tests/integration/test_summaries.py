@@ -113,6 +113,13 @@ def test_grace_and_late_message():
         if "*236#" not in ev["summary"]:
             raise TestFailure("summary text lacks the USSD code: %r" % ev["summary"])
         ctlib.log("v1: %s" % ev["summary"])
+        flags = ctlib.psql(c.db, "SELECT role, coalesce(is_banking_query::text,"
+                           " 'null') FROM conversation_messages ORDER BY seq"
+                           ).split()
+        if flags != ["user|true", "assistant|null", "user|false"]:
+            raise TestFailure("is_banking_query per message: %r (want the "
+                              "question flagged, the thanks not, the "
+                              "assistant unclassified)" % flags)
 
         late = b.msg(sid, 5, "Also, what time do you open on Saturday?", seq=3)
         c.produce([late])
