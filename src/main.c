@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "convtrack/cli.h"
 #include "convtrack/config.h"
 #include "convtrack/consumer.h"
 #include "convtrack/log.h"
@@ -32,6 +33,8 @@ struct ct_main_args {
 	int print_config;
 	int check_config;
 	int help;
+	char **rest; /* an operator command's own arguments */
+	int nrest;
 };
 
 static void ct_main_usage(FILE *out)
@@ -45,6 +48,10 @@ static void ct_main_usage(FILE *out)
 	      "  version               print the version\n"
 	      "  help                  print this help\n"
 	      "\n"
+	      "Operator commands:\n",
+	      out);
+	ct_cli_usage(out);
+	fputs("\n"
 	      "Options:\n"
 	      "  --config FILE         libconfig file (see deploy/convtrack.conf)\n"
 	      "  --print-config        print the effective configuration, secrets\n"
@@ -66,6 +73,12 @@ static int ct_main_parse(int argc, char **argv, struct ct_main_args *a)
 	for (i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
+		if (a->command && ct_cli_has(a->command)) {
+			/* the rest belongs to the operator command */
+			a->rest = argv + i;
+			a->nrest = argc - i;
+			return 0;
+		}
 		if (strcmp(arg, "--config") == 0 && i + 1 < argc) {
 			a->config_path = argv[++i];
 		} else if (strncmp(arg, "--config=", 9) == 0) {
@@ -257,6 +270,8 @@ int main(int argc, char **argv)
 		rc = 0;
 	} else if (strcmp(a.command, "run") == 0) {
 		rc = ct_main_run(cfg);
+	} else if (ct_cli_has(a.command)) {
+		rc = ct_cli_run(cfg, a.command, a.nrest, a.rest, stdout);
 	} else {
 		fprintf(stderr, "convtrack: unknown command '%s'\n", a.command);
 		ct_main_usage(stderr);

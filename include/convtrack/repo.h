@@ -222,4 +222,48 @@ void ct_repo_outbox_free(struct ct_repo_outbox_row *rows, size_t n);
 enum ct_repo_status ct_repo_outbox_backlog(struct ct_repo *repo, long long *n)
 	__attribute__((warn_unused_result));
 
+/* ---- operator queries (convtrack profile, summaries, merge, report) ---- */
+
+/* The named queries of the operator CLI (SQL lives in repo_cli.c). */
+enum ct_repo_query {
+	CT_Q_PROFILE_BY_USERNAME = 0, /* $1 username */
+	CT_Q_PROFILE_BY_ANONYMOUS_ID, /* $1 anonymous key */
+	CT_Q_PROFILE_BY_ID,           /* $1 profile id */
+	CT_Q_MERGED_FROM,             /* $1 profile id: profiles merged into it */
+	CT_Q_PROFILE_SESSIONS,        /* $1 profile id, $2 limit */
+	CT_Q_PROFILE_SUMMARIES,       /* $1 profile id, $2 limit */
+	CT_Q_MERGE,                   /* $1 anonymous id, $2 authenticated id */
+	CT_Q_COUNT
+};
+
+/*
+ * A query's result, copied out of libpq: rows x cols cells, row-major, NULL
+ * for SQL NULL; kinds[c] is 's' (text), 'n' (number), 'b' (boolean) or 'j'
+ * (JSON) so that callers can render it faithfully.
+ */
+struct ct_repo_table {
+	size_t nrows, ncols;
+	char **names;
+	char *kinds;
+	char **cells;
+};
+
+/*
+ * Runs query q with params (as many as its comment says) in its own
+ * transaction.  A failure caused by the parameters (e.g. merge_profiles()
+ * refusing two profiles) is CT_REPO_PERMANENT with the server's message in
+ * ct_repo_error().
+ */
+enum ct_repo_status ct_repo_query(struct ct_repo *repo, enum ct_repo_query q,
+				  const char *const *params,
+				  struct ct_repo_table *out)
+	__attribute__((warn_unused_result));
+
+/* The cell at row r, column named col, or NULL (also for no such column). */
+const char *ct_repo_table_get(const struct ct_repo_table *t, size_t r,
+			      const char *col);
+
+/* Frees what t owns.  Does nothing when t is NULL. */
+void ct_repo_table_free(struct ct_repo_table *t);
+
 #endif

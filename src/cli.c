@@ -1,0 +1,543 @@
+/*
+ * Operator commands (see include/convtrack/cli.h).  The repository runs
+ * the queries; this module only parses arguments and renders tables as
+ * aligned text or JSON (yajl_gen).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "convtrack/cli.h"
+#include "convtrack/repo.h"
+
+#define CT_CLI_OK 0
+#define CT_CLI_NOT_FOUND 1
+#define CT_CLI_USAGE 2
+#define CT_CLI_UNREACHABLE 3
+
+/* Longest cell printed in a text table; JSON is never cut. */
+#define CT_CLI_CELL_MAX 72
+
+struct ct_cli_opts {
+	const char *username, *anonymous_id, *id, *profile;
+	int limit;
+	bool json;
+	const char *operands[2];
+	int noperands;
+};
+
+/* ---- rendering ---- */
+
+static void ct_cli_json_value(yajl_gen g, yajl_val v)
+{
+	size_t i;
+
+	if (YAJL_IS_OBJECT(v)) {
+		yajl_gen_map_open(g);
+		for (i = 0; i < v->u.object.len; i++) {
+			yajl_gen_string(g, (const unsigned char *)v->u.object.keys[i],
+					strlen(v->u.object.keys[i]));
+			ct_cli_json_value(g, v->u.object.values[i]);
+		}
+		yajl_gen_map_close(g);
+	} else if (YAJL_IS_ARRAY(v)) {
+		yajl_gen_array_open(g);
+		for (i = 0; i < v->u.array.len; i++)
+			ct_cli_json_value(g, v->u.array.values[i]);
+		yajl_gen_array_close(g);
+	} else if (YAJL_IS_STRING(v)) {
+		yajl_gen_string(g, (const unsigned char *)v->u.string,
+				strlen(v->u.string));
+	} else if (YAJL_IS_NUMBER(v)) {
+		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+	} else if (YAJL_IS_TRUE(v)) {
+		yajl_gen_bool(g, 1);
+	} else if (YAJL_IS_FALSE(v)) {
+		yajl_gen_bool(g, 0);
+	} else {
+		yajl_gen_null(g);
+	}
+}
+
+/* One cell as a JSON value of its column's kind. */
+static void ct_cli_json_cell(yajl_gen g, char kind, const char *cell)
+{
+	yajl_val tree;
+
+	if (!cell) {
+		yajl_gen_null(g);
+	} else if (kind == 'n') {
+		yajl_gen_number(g, cell, strlen(cell));
+	} else if (kind == 'b') {
+		yajl_gen_bool(g, cell[0] == 't');
+	} else if (kind == 'j' && (tree = yajl_tree_parse(cell, NULL, 0)) != NULL) {
+		ct_cli_json_value(g, tree);
+		yajl_tree_free(tree);
+	} else {
+		yajl_gen_string(g, (const unsigned char *)cell, strlen(cell));
+	}
+}
+
+/* Row r of t as a JSON object. */
+static void ct_cli_json_row(yajl_gen g, const struct ct_repo_table *t, size_t r)
+{
+	size_t c;
+
+	yajl_gen_map_open(g);
+	for (c = 0; c < t->ncols; c++) {
+		yajl_gen_string(g, (const unsigned char *)t->names[c],
+				strlen(t->names[c]));
+		ct_cli_json_cell(g, t->kinds[c], t->cells[r * t->ncols + c]);
+	}
+	yajl_gen_map_close(g);
+}
+
+static void ct_cli_json_rows(yajl_gen g, const struct ct_repo_table *t)
+{
+	size_t r;
+
+	yajl_gen_array_open(g);
+	for (r = 0; r < t->nrows; r++)
+		ct_cli_json_row(g, t, r);
+	yajl_gen_array_close(g);
+}
+
+static void ct_cli_json_key(yajl_gen g, const char *key)
+{
+	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+}
+
+static void ct_cli_json_print(yajl_gen g, FILE *out)
+{
+	const unsigned char *buf;
+	size_t len;
+
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
+		fprintf(out, "%.*s\n", (int)len, (const char *)buf);
+}
+
+/* Code points of a UTF-8 string. */
+static size_t ct_cli_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; s && *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Width of a cell in the text table: long cells are cut. */
+static size_t ct_cli_width(const char *s)
+{
+	size_t n = ct_cli_chars(s);
+
+	return n > CT_CLI_CELL_MAX ? CT_CLI_CELL_MAX : n;
+}
+
+/*
+ * Prints s padded to width; a cell longer than CT_CLI_CELL_MAX code points
+ * is cut to CT_CLI_CELL_MAX - 1 and ends with an ellipsis.  Newlines print
+ * as spaces so a row stays on one line.
+ */
+static void ct_cli_cell(FILE *out, const char *s, size_t width)
+{
+	size_t keep = ct_cli_chars(s), n = 0;
+	bool cut = keep > CT_CLI_CELL_MAX;
+
+	if (cut)
+		keep = CT_CLI_CELL_MAX - 1;
+	for (; s && *s; s++) {
+		if (((unsigned char)*s & 0xC0) != 0x80 && n++ == keep)
+			break;
+		fputc(*s == '\n' ? ' ' : *s, out);
+	}
+	if (cut)
+		fputs("\xe2\x80\xa6", out);
+	for (n = cut ? CT_CLI_CELL_MAX : keep; n < width; n++)
+		fputc(' ', out);
+}
+
+/* t as an aligned text table with a header line. */
+static void ct_cli_text_table(const struct ct_repo_table *t, FILE *out)
+{
+	size_t *w = calloc(t->ncols + 1, sizeof(*w));
+	size_t r, c;
+
+	if (!w)
+		return;
+	for (c = 0; c < t->ncols; c++) {
+		w[c] = ct_cli_width(t->names[c]);
+		for (r = 0; r < t->nrows; r++) {
+			size_t cw = ct_cli_width(t->cells[r * t->ncols + c]);
+
+			if (cw > w[c])
+				w[c] = cw;
+		}
+	}
+	for (c = 0; c < t->ncols; c++) {
+		ct_cli_cell(out, t->names[c], c + 1 < t->ncols ? w[c] : 0);
+		fputs(c + 1 < t->ncols ? "  " : "\n", out);
+	}
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells[r * t->ncols + c];
+
+			ct_cli_cell(out, cell ? cell : "-", c + 1 < t->ncols ? w[c] : 0);
+			fputs(c + 1 < t->ncols ? "  " : "\n", out);
+		}
+	}
+	if (t->nrows == 0)
+		fputs("(none)\n", out);
+	free(w);
+}
+
+/* Row 0 of t as "name: value" lines. */
+static void ct_cli_text_record(const struct ct_repo_table *t, FILE *out)
+{
+	size_t c, width = 0;
+
+	for (c = 0; c < t->ncols; c++)
+		if (strlen(t->names[c]) > width)
+			width = strlen(t->names[c]);
+	for (c = 0; c < t->ncols; c++) {
+		const char *cell = t->cells[c];
+
+		fprintf(out, "  %-*s  %s\n", (int)width, t->names[c], cell ? cell : "-");
+	}
+}
+
+/* Summaries as short blocks: one header line, then the summary text. */
+static void ct_cli_text_summaries(const struct ct_repo_table *t, FILE *out)
+{
+	size_t r;
+
+	for (r = 0; r < t->nrows; r++) {
+		const char *started = ct_repo_table_get(t, r, "started_at");
+
+		fprintf(out, "  %s  v%s  %.16s  %s, %s  %s\n    %s\n",
+			ct_repo_table_get(t, r, "session_id"),
+			ct_repo_table_get(t, r, "summary_version"),
+			started ? started : "-",
+			ct_repo_table_get(t, r, "sentiment"),
+			ct_repo_table_get(t, r, "resolution_status"),
+			ct_repo_table_get(t, r, "topics"),
+			ct_repo_table_get(t, r, "summary"));
+	}
+	if (t->nrows == 0)
+		fputs("  (none)\n", out);
+}
+
+/* ---- arguments ---- */
+
+static int ct_cli_parse(int nargs, char **args, struct ct_cli_opts *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->limit = 10;
+	for (i = 0; i < nargs; i++) {
+		const char *a = args[i];
+		bool more = i + 1 < nargs;
+
+		if (strcmp(a, "--json") == 0)
+			o->json = true;
+		else if (strcmp(a, "--username") == 0 && more)
+			o->username = args[++i];
+		else if (strcmp(a, "--anonymous-id") == 0 && more)
+			o->anonymous_id = args[++i];
+		else if (strcmp(a, "--id") == 0 && more)
+			o->id = args[++i];
+		else if (strcmp(a, "--profile") == 0 && more)
+			o->profile = args[++i];
+		else if (strcmp(a, "--limit") == 0 && more) {
+			char *end;
+			long v = strtol(args[++i], &end, 10);
+
+			if (*end || v < 1 || v > 100000) {
+				fprintf(stderr, "convtrack: --limit takes 1..100000\n");
+				return -1;
+			}
+			o->limit = (int)v;
+		} else if (a[0] != '-' && o->noperands < 2) {
+			o->operands[o->noperands++] = a;
+		} else {
+			fprintf(stderr, "convtrack: unexpected argument '%s'\n", a);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* True when s is a canonical UUID (either case). */
+static bool ct_cli_is_uuid(const char *s)
+{
+	static const char pat[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+	size_t i;
+
+	if (strlen(s) != sizeof(pat) - 1)
+		return false;
+	for (i = 0; pat[i]; i++)
+		if (pat[i] == '-' ? s[i] != '-' :
+		    !((s[i] >= '0' && s[i] <= '9') || ((s[i] | 0x20) >= 'a' &&
+						       (s[i] | 0x20) <= 'f')))
+			return false;
+	return true;
+}
+
+static struct ct_repo *ct_cli_connect(const struct ct_config *cfg)
+{
+	struct ct_repo *repo = NULL;
+	char err[512];
+
+	if (ct_repo_connect(cfg->postgres_conninfo, &repo, err, sizeof(err)) !=
+	    CT_REPO_OK) {
+		fprintf(stderr, "convtrack: cannot connect to PostgreSQL: %s\n", err);
+		return NULL;
+	}
+	return repo;
+}
+
+/* Exit code for a failed query, after printing why. */
+static int ct_cli_failed(struct ct_repo *repo, enum ct_repo_status st)
+{
+	fprintf(stderr, "convtrack: %s\n", ct_repo_error(repo));
+	return st == CT_REPO_PERMANENT ? CT_CLI_NOT_FOUND : CT_CLI_UNREACHABLE;
+}
+
+/* ---- commands ---- */
+
+/* Looks up the profile named by o; prints why when there is none. */
+static int ct_cli_find_profile(struct ct_repo *repo, const struct ct_cli_opts *o,
+			       struct ct_repo_table *profile)
+{
+	enum ct_repo_query q;
+	enum ct_repo_status st;
+	const char *key, *what;
+	int given = !!o->username + !!o->anonymous_id + !!o->id;
+
+	if (given != 1) {
+		fprintf(stderr, "convtrack: profile show needs exactly one of "
+			"--username U, --anonymous-id A, --id UUID\n");
+		return CT_CLI_USAGE;
+	}
+	if (o->username) {
+		q = CT_Q_PROFILE_BY_USERNAME, key = o->username, what = "username";
+	} else if (o->anonymous_id) {
+		q = CT_Q_PROFILE_BY_ANONYMOUS_ID, key = o->anonymous_id;
+		what = "anonymous id";
+	} else {
+		q = CT_Q_PROFILE_BY_ID, key = o->id, what = "id";
+		if (!ct_cli_is_uuid(key)) {
+			fprintf(stderr, "convtrack: '%s' is not a UUID\n", key);
+			return CT_CLI_USAGE;
+		}
+	}
+	st = ct_repo_query(repo, q, &key, profile);
+	if (st != CT_REPO_OK)
+		return ct_cli_failed(repo, st);
+	if (profile->nrows == 0) {
+		fprintf(stderr, "convtrack: no profile with %s '%s'\n", what, key);
+		ct_repo_table_free(profile);
+		return CT_CLI_NOT_FOUND;
+	}
+	return CT_CLI_OK;
+}
+
+static int ct_cli_profile_show(struct ct_repo *repo, const struct ct_cli_opts *o,
+			       FILE *out)
+{
+	struct ct_repo_table profile, from = { 0 }, sessions = { 0 }, sums = { 0 };
+	enum ct_repo_status st;
+	const char *params[2];
+	char limit[16];
+	int rc;
+
+	if (o->noperands != 1 || strcmp(o->operands[0], "show") != 0) {
+		fprintf(stderr, "convtrack: usage: convtrack profile show "
+			"(--username U | --anonymous-id A | --id UUID) [--json]\n");
+		return CT_CLI_USAGE;
+	}
+	rc = ct_cli_find_profile(repo, o, &profile);
+	if (rc != CT_CLI_OK)
+		return rc;
+	snprintf(limit, sizeof(limit), "%d", o->limit > 10 ? o->limit : 50);
+	params[0] = ct_repo_table_get(&profile, 0, "id");
+	params[1] = limit;
+	st = ct_repo_query(repo, CT_Q_MERGED_FROM, params, &from);
+	if (st == CT_REPO_OK)
+		st = ct_repo_query(repo, CT_Q_PROFILE_SESSIONS, params, &sessions);
+	snprintf(limit, sizeof(limit), "%d", o->limit);
+	if (st == CT_REPO_OK)
+		st = ct_repo_query(repo, CT_Q_PROFILE_SUMMARIES, params, &sums);
+	if (st != CT_REPO_OK) {
+		rc = ct_cli_failed(repo, st);
+	} else if (o->json) {
+		yajl_gen g = yajl_gen_alloc(NULL);
+
+		yajl_gen_config(g, yajl_gen_beautify, 1);
+		yajl_gen_map_open(g);
+		ct_cli_json_key(g, "profile");
+		ct_cli_json_row(g, &profile, 0);
+		ct_cli_json_key(g, "merged_from");
+		ct_cli_json_rows(g, &from);
+		ct_cli_json_key(g, "sessions");
+		ct_cli_json_rows(g, &sessions);
+		ct_cli_json_key(g, "summaries");
+		ct_cli_json_rows(g, &sums);
+		yajl_gen_map_close(g);
+		ct_cli_json_print(g, out);
+		yajl_gen_free(g);
+	} else {
+		const char *into = ct_repo_table_get(&profile, 0, "merged_into_profile_id");
+
+		fprintf(out, "Profile\n");
+		ct_cli_text_record(&profile, out);
+		fprintf(out, "\nMerge chain\n");
+		if (into)
+			fprintf(out, "  merged into %s (%s)\n", into,
+				ct_repo_table_get(&profile, 0, "merged_into_username"));
+		else
+			fprintf(out, "  not merged into another profile\n");
+		fprintf(out, "\nAnonymous profiles merged into it\n");
+		ct_cli_text_table(&from, out);
+		fprintf(out, "\nSessions\n");
+		ct_cli_text_table(&sessions, out);
+		fprintf(out, "\nLatest summaries\n");
+		ct_cli_text_summaries(&sums, out);
+	}
+	ct_repo_table_free(&profile);
+	ct_repo_table_free(&from);
+	ct_repo_table_free(&sessions);
+	ct_repo_table_free(&sums);
+	return rc;
+}
+
+static int ct_cli_summaries(struct ct_repo *repo, const struct ct_cli_opts *o,
+			    FILE *out)
+{
+	struct ct_repo_table profile, sums;
+	struct ct_cli_opts by_id = *o;
+	enum ct_repo_status st;
+	const char *params[2];
+	char limit[16];
+	int rc;
+
+	if (!o->profile || o->noperands) {
+		fprintf(stderr, "convtrack: usage: convtrack summaries --profile UUID "
+			"[--limit N] [--json]\n");
+		return CT_CLI_USAGE;
+	}
+	by_id.id = o->profile;
+	rc = ct_cli_find_profile(repo, &by_id, &profile);
+	if (rc != CT_CLI_OK)
+		return rc;
+	snprintf(limit, sizeof(limit), "%d", o->limit);
+	params[0] = o->profile;
+	params[1] = limit;
+	st = ct_repo_query(repo, CT_Q_PROFILE_SUMMARIES, params, &sums);
+	ct_repo_table_free(&profile);
+	if (st != CT_REPO_OK)
+		return ct_cli_failed(repo, st);
+	if (o->json) {
+		yajl_gen g = yajl_gen_alloc(NULL);
+
+		yajl_gen_config(g, yajl_gen_beautify, 1);
+		ct_cli_json_rows(g, &sums);
+		ct_cli_json_print(g, out);
+		yajl_gen_free(g);
+	} else {
+		ct_cli_text_summaries(&sums, out);
+	}
+	ct_repo_table_free(&sums);
+	return CT_CLI_OK;
+}
+
+static int ct_cli_merge(struct ct_repo *repo, const struct ct_cli_opts *o,
+			FILE *out)
+{
+	struct ct_repo_table res;
+	enum ct_repo_status st;
+	int i;
+
+	if (o->noperands != 2) {
+		fprintf(stderr, "convtrack: usage: convtrack merge ANONYMOUS_PROFILE_ID "
+			"AUTHENTICATED_PROFILE_ID\n");
+		return CT_CLI_USAGE;
+	}
+	for (i = 0; i < 2; i++) {
+		if (!ct_cli_is_uuid(o->operands[i])) {
+			fprintf(stderr, "convtrack: '%s' is not a UUID\n", o->operands[i]);
+			return CT_CLI_USAGE;
+		}
+	}
+	st = ct_repo_query(repo, CT_Q_MERGE, o->operands, &res);
+	if (st != CT_REPO_OK)
+		return ct_cli_failed(repo, st);
+	ct_repo_table_free(&res);
+	if (o->json)
+		fprintf(out, "{\"merged\":\"%s\",\"into\":\"%s\"}\n", o->operands[0],
+			o->operands[1]);
+	else
+		fprintf(out, "merged %s into %s (recorded as an operator override)\n",
+			o->operands[0], o->operands[1]);
+	return CT_CLI_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct ct_repo *repo, const struct ct_cli_opts *o, FILE *out);
+	const char *usage;
+} ct_cli_commands[] = {
+	{ "profile", ct_cli_profile_show,
+	  "profile show (--username U | --anonymous-id A | --id UUID) [--json]" },
+	{ "summaries", ct_cli_summaries, "summaries --profile UUID [--limit N] [--json]" },
+	{ "merge", ct_cli_merge, "merge ANONYMOUS_PROFILE_ID AUTHENTICATED_PROFILE_ID" },
+};
+
+#define CT_CLI_NCOMMANDS (sizeof(ct_cli_commands) / sizeof(ct_cli_commands[0]))
+
+bool ct_cli_has(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < CT_CLI_NCOMMANDS; i++)
+		if (strcmp(ct_cli_commands[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+void ct_cli_usage(FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < CT_CLI_NCOMMANDS; i++)
+		fprintf(out, "  %s\n", ct_cli_commands[i].usage);
+}
+
+int ct_cli_run(const struct ct_config *cfg, const char *name, int nargs,
+	       char **args, FILE *out)
+{
+	struct ct_cli_opts o;
+	struct ct_repo *repo;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < CT_CLI_NCOMMANDS; i++)
+		if (strcmp(ct_cli_commands[i].name, name) == 0)
+			break;
+	if (i == CT_CLI_NCOMMANDS)
+		return CT_CLI_USAGE;
+	if (ct_cli_parse(nargs, args, &o) < 0)
+		return CT_CLI_USAGE;
+	repo = ct_cli_connect(cfg);
+	if (!repo)
+		return CT_CLI_UNREACHABLE;
+	rc = ct_cli_commands[i].run(repo, &o, out);
+	ct_repo_free(repo);
+	return rc;
+}
