@@ -13,9 +13,9 @@ set -euo pipefail
 
 readonly PACKAGES=(
 	build-essential cmake pkg-config
-	librdkafka-dev libpq-dev libyajl-dev uuid-dev libconfig-dev
+	librdkafka-dev libpq-dev libyajl-dev uuid-dev libconfig-dev libmicrohttpd-dev
 	postgresql postgresql-contrib
-	python3 kcat
+	python3 python3-yaml kcat
 )
 
 die() {

@@ -101,6 +101,8 @@ static const struct ct_cfg_setting ct_cfg_settings[] = {
 	CT_CFG_STR("text.default_country_code", text_default_country_code,
 		   "263", NULL,
 		   "calling code for local phone numbers callers say (1-3 digits)"),
+	CT_CFG_NUM("http.port", http_port, 9464, 0, 65535, NULL,
+		   "port of /metrics, /healthz and /readyz; 0 turns it off"),
 	CT_CFG_STR("log.level", log_level, "info", NULL,
 		   "debug, info, warn or error"),
 };

@@ -17,10 +17,14 @@
 #include "convtrack/consumer.h"
 #include "convtrack/event.h"
 #include "convtrack/log.h"
+#include "convtrack/metrics.h"
 #include "kafka_conf.h"
 
 /* A batch stops growing at this many payload bytes (bounds memory). */
 #define CT_CONSUMER_MAX_BATCH_BYTES (8u * 1024 * 1024)
+
+/* How often the consumer lag gauges are refreshed. */
+#define CT_CONSUMER_LAG_EVERY_MS 2000
 
 /* How long a revoke waits for the batch in hand before dropping it. */
 #define CT_CONSUMER_REVOKE_BUDGET_MS 30000
@@ -36,6 +40,8 @@ struct ct_consumer {
 	struct ct_repo *repo;
 	volatile sig_atomic_t *stop;
 	bool fatal;
+
+	int64_t next_lag_ms;
 
 	/* the batch in hand */
 	rd_kafka_message_t **rkms;
@@ -257,6 +263,63 @@ static void ct_consumer_store_offsets(struct ct_consumer *c)
 	rd_kafka_topic_partition_list_destroy(offsets);
 }
 
+/* Counts a finished batch in the metrics registry. */
+static void ct_consumer_count(struct ct_consumer *c,
+			      const struct ct_applier_stats *stats,
+			      double seconds, int transient_retries)
+{
+	static const char *const kinds[] = { "consumed", "applied", "duplicate" };
+	size_t per[CT_EVENT_TYPE_COUNT + 1][3] = { { 0 } };
+	char label[300], reason[200];
+	size_t i, t, k;
+
+	for (i = 0; i < c->n; i++) {
+		const struct ct_applier_item *it = &c->items[i];
+		const char *topic = rd_kafka_topic_name(c->rkms[i]->rkt);
+		int type = ct_consumer_topic_type(c->cfg, topic);
+
+		t = type < 0 ? CT_EVENT_TYPE_COUNT : (size_t)type;
+		per[t][0]++;
+		if (it->valid && !it->dead_letter && !it->duplicate)
+			per[t][1]++;
+		if (it->duplicate)
+			per[t][2]++;
+		if (it->dead_letter) {
+			ct_metrics_label(label, sizeof(label), "topic", topic);
+			ct_metrics_label(reason, sizeof(reason), "reason", it->reason);
+			strncat(label, ",", sizeof(label) - strlen(label) - 1);
+			strncat(label, reason, sizeof(label) - strlen(label) - 1);
+			ct_metrics_inc("convtrack_events_dead_lettered_total", label, 1);
+		}
+	}
+	for (t = 0; t <= CT_EVENT_TYPE_COUNT; t++) {
+		const char *topic = t == CT_EVENT_PARTICIPANT_JOINED ? c->cfg->topic_participant_joined
+				  : t == CT_EVENT_MESSAGE ? c->cfg->topic_message
+				  : t == CT_EVENT_AUTHENTICATED ? c->cfg->topic_authenticated
+				  : t == CT_EVENT_CALL_ENDED ? c->cfg->topic_call_ended
+				  : "other";
+
+		ct_metrics_label(label, sizeof(label), "topic", topic);
+		for (k = 0; k < 3; k++) {
+			char name[64];
+
+			if (!per[t][k])
+				continue;
+			snprintf(name, sizeof(name), "convtrack_events_%s_total", kinds[k]);
+			ct_metrics_inc(name, label, (double)per[t][k]);
+		}
+	}
+	ct_metrics_inc("convtrack_batches_total", NULL, 1);
+	ct_metrics_observe("convtrack_batch_size", (double)c->n);
+	ct_metrics_observe("convtrack_apply_seconds", seconds);
+	if (transient_retries)
+		ct_metrics_inc("convtrack_transaction_retries_total",
+			       "cause=\"transient\"", transient_retries);
+	if (stats->lock_retries)
+		ct_metrics_inc("convtrack_transaction_retries_total",
+			       "cause=\"lock_set\"", stats->lock_retries);
+}
+
 /*
  * Finishes the batch in hand: apply, dead-letter, store offsets.  Retries
  * transient failures with backoff until budget_ms (negative: no limit)
@@ -274,6 +337,7 @@ static int ct_consumer_finish(struct ct_consumer *c, int64_t budget_ms)
 		return 0;
 	for (;;) {
 		st = ct_applier_apply(c->repo, c->items, c->n, &stats);
+		ct_metrics_set_db_ok(st == CT_REPO_OK || st == CT_REPO_PERMANENT);
 		if (st == CT_REPO_FATAL) {
 			ct_log(CT_LOG_ERROR, "fatal database error: %s",
 			       ct_repo_error(c->repo));
@@ -296,6 +360,8 @@ static int ct_consumer_finish(struct ct_consumer *c, int64_t budget_ms)
 		ct_consumer_sleep_ms(ct_consumer_backoff(c->cfg, attempt++));
 	}
 	ct_consumer_store_offsets(c);
+	ct_consumer_count(c, &stats, (double)(ct_consumer_now_ms() - start) / 1000.0,
+			  attempt);
 	ct_log(CT_LOG_DEBUG, "batch of %zu: %zu applied, %zu duplicates, "
 	       "%zu dead-lettered, %d transactions, %d lock retries", c->n,
 	       stats.applied, stats.duplicates, stats.dead_lettered,
@@ -317,6 +383,7 @@ static void ct_consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
 		ct_log(CT_LOG_INFO, "assigned %d partitions", parts->cnt);
+		ct_metrics_set_joined(true);
 		if (cooperative)
 			error = rd_kafka_incremental_assign(rk, parts);
 		else
@@ -324,6 +391,8 @@ static void ct_consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	} else {
 		ct_log(CT_LOG_INFO, "revoking %d partitions: finishing the batch "
 		       "in hand first", parts->cnt);
+		ct_metrics_set_joined(false);
+		ct_metrics_clear("convtrack_consumer_lag");
 		if (ct_consumer_finish(c, CT_CONSUMER_REVOKE_BUDGET_MS) < 0)
 			c->fatal = true;
 		rd_kafka_commit(rk, NULL, 0);
@@ -450,6 +519,37 @@ static void ct_consumer_fill(struct ct_consumer *c)
 	}
 }
 
+/* Refreshes the lag gauges of the owned partitions from cached watermarks. */
+static void ct_consumer_update_lag(struct ct_consumer *c)
+{
+	rd_kafka_topic_partition_list_t *parts = NULL;
+	int i;
+
+	if (ct_consumer_now_ms() < c->next_lag_ms)
+		return;
+	c->next_lag_ms = ct_consumer_now_ms() + CT_CONSUMER_LAG_EVERY_MS;
+	if (rd_kafka_assignment(c->rk, &parts) || !parts)
+		return;
+	rd_kafka_position(c->rk, parts);
+	ct_metrics_clear("convtrack_consumer_lag");
+	for (i = 0; i < parts->cnt; i++) {
+		rd_kafka_topic_partition_t *tp = &parts->elems[i];
+		int64_t lo = 0, hi = 0, pos;
+		char label[320], part[32];
+
+		if (rd_kafka_get_watermark_offsets(c->rk, tp->topic, tp->partition,
+						   &lo, &hi) || hi < 0)
+			continue;
+		pos = tp->offset >= 0 ? tp->offset : lo;
+		ct_metrics_label(label, sizeof(label), "topic", tp->topic);
+		snprintf(part, sizeof(part), ",partition=\"%d\"", (int)tp->partition);
+		strncat(label, part, sizeof(label) - strlen(label) - 1);
+		ct_metrics_set("convtrack_consumer_lag", label,
+			       (double)(hi > pos ? hi - pos : 0));
+	}
+	rd_kafka_topic_partition_list_destroy(parts);
+}
+
 int ct_consumer_run(struct ct_consumer *c, struct ct_repo *repo,
 		    volatile sig_atomic_t *stop, ct_consumer_tick_fn tick,
 		    void *arg)
@@ -466,6 +566,7 @@ int ct_consumer_run(struct ct_consumer *c, struct ct_repo *repo,
 			c->fatal = true;
 		if (!c->fatal && tick && tick(arg) < 0)
 			c->fatal = true;
+		ct_consumer_update_lag(c);
 	}
 	if (!c->fatal && ct_consumer_finish(c, -1) < 0)
 		c->fatal = true;

@@ -25,16 +25,24 @@ static void ct_out_key_str(yajl_gen g, const char *key, const char *value)
 		yajl_gen_null(g);
 }
 
-/* A number with at most 3 decimals, formatted the same way every time. */
+/*
+ * A number with at most 3 decimals, formatted the same way every time;
+ * values too large for that (a 1e308-second call is valid input) in
+ * exponent form, which JSON allows too.
+ */
 static void ct_out_key_num(yajl_gen g, const char *key, double v)
 {
-	char buf[48];
+	char buf[64];
 	int n = snprintf(buf, sizeof(buf), "%.3f", v);
 
-	while (n > 1 && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (n > 1 && buf[n - 1] == '.')
-		buf[--n] = '\0';
+	if (n < 0 || (size_t)n >= sizeof(buf)) {
+		n = snprintf(buf, sizeof(buf), "%.17g", v);
+	} else {
+		while (n > 1 && buf[n - 1] == '0')
+			buf[--n] = '\0';
+		if (n > 1 && buf[n - 1] == '.')
+			buf[--n] = '\0';
+	}
 	ct_out_str(g, key);
 	yajl_gen_number(g, buf, (size_t)n);
 }

@@ -14,7 +14,9 @@
 #include "convtrack/cli.h"
 #include "convtrack/config.h"
 #include "convtrack/consumer.h"
+#include "convtrack/http.h"
 #include "convtrack/log.h"
+#include "convtrack/metrics.h"
 #include "convtrack/publisher.h"
 #include "convtrack/repo.h"
 #include "convtrack/sweeper.h"
@@ -146,6 +148,7 @@ struct ct_main_tick {
 	struct ct_sweeper *sweeper;
 	struct ct_publisher *publisher;
 	int64_t next_ms;
+	int64_t next_backlog_ms;
 };
 
 static int64_t ct_main_now_ms(void)
@@ -172,6 +175,15 @@ static int ct_main_on_tick(void *arg)
 	st = ct_sweeper_tick(t->sweeper, t->repo, NULL);
 	if (st == CT_REPO_OK)
 		st = ct_publisher_tick(t->publisher, t->repo, 500, &sent);
+	if (st == CT_REPO_OK && ct_main_now_ms() >= t->next_backlog_ms) {
+		long long backlog = 0;
+
+		t->next_backlog_ms = ct_main_now_ms() + 5000;
+		st = ct_repo_outbox_backlog(t->repo, &backlog);
+		if (st == CT_REPO_OK)
+			ct_metrics_set("convtrack_outbox_backlog", NULL, (double)backlog);
+	}
+	ct_metrics_set_db_ok(st == CT_REPO_OK || st == CT_REPO_PERMANENT);
 	if (st == CT_REPO_FATAL) {
 		ct_log(CT_LOG_ERROR, "fatal database error: %s", ct_repo_error(t->repo));
 		return -1;
@@ -185,6 +197,7 @@ static int ct_main_run(const struct ct_config *cfg)
 {
 	struct ct_main_tick tick = { 0 };
 	struct ct_consumer *consumer = NULL;
+	struct ct_http *http = NULL;
 	struct ct_repo *repo;
 	struct sigaction sa;
 	char err[512];
@@ -201,9 +214,16 @@ static int ct_main_run(const struct ct_config *cfg)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 
+	if (cfg->http_port && ct_http_start(cfg->http_port, &http, err, sizeof(err)) < 0) {
+		ct_log(CT_LOG_ERROR, "%s", err);
+		return 1;
+	}
 	repo = ct_main_connect(cfg, 1);
-	if (!repo)
+	if (!repo) {
+		ct_http_stop(http);
 		return ct_main_stop ? 0 : 1;
+	}
+	ct_metrics_set_db_ok(true);
 	if (ct_repo_check_schema(repo) != CT_REPO_OK) {
 		ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repo));
 		goto out_free_repo;
@@ -228,6 +248,7 @@ out_free_tick:
 	ct_sweeper_free(tick.sweeper);
 out_free_repo:
 	ct_repo_free(repo);
+	ct_http_stop(http);
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "convtrack/log.h"
+#include "convtrack/metrics.h"
 #include "convtrack/publisher.h"
 #include "kafka_conf.h"
 
@@ -100,8 +101,10 @@ enum ct_repo_status ct_publisher_tick(struct ct_publisher *pub,
 		if (acked[i])
 			ids[k++] = rows[i].id;
 	st = ct_repo_outbox_done(repo, ids, k);
-	if (st == CT_REPO_OK)
+	if (st == CT_REPO_OK) {
 		*sent = (int)k;
+		ct_metrics_inc("convtrack_summaries_published_total", NULL, (double)k);
+	}
 	free(acked);
 	free(ids);
 	ct_repo_outbox_free(rows, n);

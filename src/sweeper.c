@@ -9,6 +9,7 @@
 #include "convtrack/event_out.h"
 #include "convtrack/ids.h"
 #include "convtrack/log.h"
+#include "convtrack/metrics.h"
 #include "convtrack/summarizer.h"
 #include "convtrack/sweeper.h"
 
@@ -151,6 +152,7 @@ static enum ct_repo_status ct_sweeper_store(struct ct_repo *repo,
 				    event_id, event);
 	if (st == CT_REPO_OK) {
 		(*versions)++;
+		ct_metrics_inc("convtrack_summaries_generated_total", NULL, 1);
 		ct_log(CT_LOG_INFO, "session %s summarized: version %ld",
 		       job->session_id, job->prev_version + 1);
 	}
@@ -218,6 +220,8 @@ enum ct_repo_status ct_sweeper_tick(struct ct_sweeper *sw, struct ct_repo *repo,
 			return st;
 		if (ended)
 			ct_log(CT_LOG_INFO, "stale sweep ended %d sessions", ended);
+		ct_metrics_inc("convtrack_stale_sweeps_total", NULL, 1);
+		ct_metrics_inc("convtrack_sessions_stale_ended_total", NULL, ended);
 		stats->stale_ended += ended;
 		sw->next_sweep_ms = now + (int64_t)sw->cfg->sessions_sweep_interval_s * 1000;
 	}

@@ -92,6 +92,9 @@ struct ct_config {
 	/* text rules */
 	char *text_default_country_code; /* text.default_country_code, "263" */
 
+	/* http */
+	int http_port; /* http.port, 9464, 0..65535; 0: no HTTP endpoint */
+
 	/* log */
 	char *log_level; /* log.level, "info": debug|info|warn|error */
 };

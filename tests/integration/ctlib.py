@@ -346,6 +346,9 @@ class Case:
             "CONVTRACK_SESSIONS_STALE_AFTER_S": "2592000",
             "CONVTRACK_SESSIONS_SWEEP_INTERVAL_S": "86400",
             "CONVTRACK_LOG_LEVEL": os.environ.get("CT_IT_LOG_LEVEL", "info"),
+            # many workers run at once: no HTTP endpoint unless a test
+            # asks for one on a port of its own
+            "CONVTRACK_HTTP_PORT": "0",
         }
 
     def create_topics(self):

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Observability over HTTP while the worker runs (issue 5): /metrics in
+Prometheus text format with values that change as events are applied,
+/healthz, and /readyz that turns false while PostgreSQL is down and true
+again when it is back.  Runs on a private environment because it stops
+PostgreSQL."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import ctlib
+from ctlib import TestFailure
+import model
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(port, path):
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path),
+                                    timeout=5) as r:
+            return r.status, r.read().decode(), r.headers.get("Content-Type")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(), e.headers.get("Content-Type")
+    except (urllib.error.URLError, OSError):
+        return 0, "", ""        # not listening (yet)
+
+
+def metric(text, name, labels=None):
+    """Sum of the samples of name whose labels contain every labels item."""
+    total, seen = 0.0, False
+    for line in text.splitlines():
+        if line.startswith("#"):
+            continue
+        m = re.match(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$', line)
+        if not m:
+            raise TestFailure("not exposition format: %r" % line)
+        if m.group(1) != name:
+            continue
+        if labels and not all('%s="%s"' % kv in (m.group(3) or "")
+                              for kv in labels.items()):
+            continue
+        total += float(m.group(4))
+        seen = True
+    return total if seen else None
+
+
+def wait_until(what, fn, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.3)
+    raise TestFailure("timed out waiting until " + what)
+
+
+def pg_ctl(envdir, action):
+    bindir = subprocess.run(["pg_config", "--bindir"], stdout=subprocess.PIPE
+                            ).stdout.decode().strip()
+    argv = [os.path.join(bindir, "pg_ctl"), action, "-w", "-D",
+            os.path.join(envdir, "pgdata"), "-l",
+            os.path.join(envdir, "postgresql.log")]
+    if action == "stop":
+        argv += ["-m", "fast"]
+    if os.geteuid() == 0:
+        argv = ["runuser", "-u", "postgres", "--"] + argv
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, timeout=120)
+
+
+def test_metrics_and_probes():
+    port = free_port()
+    b = ctlib.Builder(901)
+    s1, s2 = b.uuid(), b.uuid()
+    first = [b.join(s1, 0, anonymous_id="dev-http"),
+             b.msg(s1, 1, "What is my balance?", seq=0),
+             b.msg(s1, 2, "Your balance is shown in the app.", role="assistant",
+                   seq=1),
+             b.end(s1, 3, reason="hangup")]
+    envdir = ctlib.env()["CT_ENV_DIR"]
+    with ctlib.case("http") as c:
+        w = c.start_worker({"CONVTRACK_HTTP_PORT": str(port),
+                            "CONVTRACK_SUMMARY_GRACE_MS": "200"})
+        wait_until("/healthz answers", lambda: get(port, "/healthz")[0] == 200)
+        wait_until("ready", lambda: get(port, "/readyz")[0] == 200)
+        status, text, ctype = get(port, "/metrics")
+        if status != 200 or not ctype.startswith("text/plain"):
+            raise TestFailure("/metrics: %s %s" % (status, ctype))
+        for name in ("convtrack_events_consumed_total", "convtrack_batch_size",
+                     "convtrack_apply_seconds", "convtrack_consumer_lag",
+                     "convtrack_outbox_backlog", "convtrack_transaction_retries_total",
+                     "convtrack_summaries_generated_total",
+                     "convtrack_stale_sweeps_total"):
+            if "# TYPE %s " % name not in text:
+                raise TestFailure("/metrics lacks %s" % name)
+        msg_topic = c.topics["message"]
+        before = metric(text, "convtrack_events_applied_total",
+                        {"topic": msg_topic}) or 0
+
+        c.produce(first + [model.Event("message", None, key=s2,
+                                       value="not json")])
+        c.wait_caught_up(60)
+
+        def applied():
+            t = get(port, "/metrics")[1]
+            return (metric(t, "convtrack_events_applied_total",
+                           {"topic": msg_topic}) or 0) >= before + 2 and t
+        text = wait_until("applied messages counted", applied)
+        if (metric(text, "convtrack_batch_size_count") or 0) < 1:
+            raise TestFailure("no batch observed:\n" + text)
+        if (metric(text, "convtrack_events_dead_lettered_total",
+                   {"topic": msg_topic, "reason": "not_json"}) or 0) != 1:
+            raise TestFailure("dead letter not counted:\n" + text)
+        wait_until("a summary counted", lambda: (metric(
+            get(port, "/metrics")[1], "convtrack_summaries_generated_total")
+            or 0) >= 1)
+
+        pg_ctl(envdir, "stop")
+        try:
+            c.produce([b.msg(s2, 10, "Are you there?", seq=0)])
+
+            def batch_failed():
+                with open(w.log_path, "rb") as f:
+                    return b"transient database failure" in f.read()
+            wait_until("the batch fails while PostgreSQL is down", batch_failed)
+            wait_until("not ready while PostgreSQL is down",
+                       lambda: get(port, "/readyz")[0] == 503, 60)
+            if get(port, "/healthz")[0] != 200:
+                raise TestFailure("/healthz failed while PostgreSQL was down")
+            body = get(port, "/readyz")[1]
+            if "PostgreSQL" not in body:
+                raise TestFailure("/readyz says %r" % body)
+        finally:
+            pg_ctl(envdir, "start")
+        wait_until("ready again", lambda: get(port, "/readyz")[0] == 200, 60)
+        c.wait_caught_up(60)
+        text = get(port, "/metrics")[1]
+        if (metric(text, "convtrack_transaction_retries_total",
+                   {"cause": "transient"}) or 0) < 1:
+            raise TestFailure("no transient retry counted:\n" + text)
+        if get(port, "/nope")[0] != 404:
+            raise TestFailure("unknown path not 404")
+
+
+def main():
+    if not os.environ.get("CT_BIN_DIR"):
+        raise SystemExit("CT_BIN_DIR is not set")
+    envdir = tempfile.mkdtemp(prefix="ct-http-")
+    os.chmod(envdir, 0o755)
+    os.environ["CT_ENV_DIR"] = envdir
+    src = os.environ.get("CT_SOURCE_DIR") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    ct_env = ["bash", os.path.join(src, "scripts", "ct-env")]
+    code = 1
+    try:
+        subprocess.run(ct_env + ["start", envdir], check=True,
+                       stdout=subprocess.DEVNULL, timeout=180)
+        try:
+            ctlib.main([test_metrics_and_probes])
+        except SystemExit as exc:
+            code = exc.code
+    finally:
+        subprocess.run(ct_env + ["stop", envdir], stdout=subprocess.DEVNULL,
+                       timeout=180)
+        if code == 0:
+            shutil.rmtree(envdir, ignore_errors=True)
+    raise SystemExit(code)
+
+
+if __name__ == "__main__":
+    main()
