@@ -32,7 +32,7 @@ struct ct_banking_entry {
 	uint32_t off;  /* key in ct_banking.keys; 0 = empty slot */
 	uint32_t len;  /* key length */
 	uint32_t hash;
-	uint8_t flags; /* CT_BANKING_HAS_* */
+	uint8_t flags; /* CT_BANKING_HAS_*, CT_BANKING_FORCE */
 	double weight; /* of the feature named key */
 	double lexw;   /* of the class the token key belongs to */
 };
