@@ -24,9 +24,9 @@
 #include "convtrack/text.h"
 
 /* Buffer sizes, NUL included. */
-#define CT_EXTRACT_NAME_LEN 64    /* a name, cut at a word boundary */
-#define CT_EXTRACT_PHONE_LEN 20   /* "+" and at most 15 digits */
-#define CT_EXTRACT_EMAIL_LEN 256  /* RFC 5321 allows 254 */
+#define CT_EXTRACT_NAME_LEN 64 /* a name, cut at a word boundary */
+#define CT_EXTRACT_PHONE_LEN 20 /* "+" and at most 15 digits */
+#define CT_EXTRACT_EMAIL_LEN 256 /* RFC 5321 allows 254 */
 
 /* Most phones or emails kept per utterance and per conversation. */
 #define CT_EXTRACT_ITEMS_MAX 4
@@ -39,13 +39,14 @@
 #define CT_EXTRACT_ASK_NAME 0x1u
 #define CT_EXTRACT_ASK_PHONE 0x2u
 #define CT_EXTRACT_ASK_EMAIL 0x4u
-#define CT_EXTRACT_ASK_CREDENTIAL 0x8u /* PIN, OTP, password, account or ID number, date of birth */
+/* PIN, OTP, password, account or ID number, date of birth... */
+#define CT_EXTRACT_ASK_CREDENTIAL 0x8u
 
 /* Whose contact a phone number or email is, as far as the words tell. */
 enum ct_extract_owner {
 	CT_EXTRACT_OWNER_NONE = 0, /* no cue: "0772345678 keeps calling" */
-	CT_EXTRACT_OWNER_SELF,     /* "my number is ...", "reach me on ..." */
-	CT_EXTRACT_OWNER_OTHER     /* "my brother's number is ...", "send $20 to ..." */
+	CT_EXTRACT_OWNER_SELF, /* "my number is ...", "reach me on ..." */
+	CT_EXTRACT_OWNER_OTHER /* "my brother's number is ...", "send $20 to" */
 };
 
 struct ct_extract_phone {
@@ -61,7 +62,7 @@ struct ct_extract_email {
 /* What one user turn says. */
 struct ct_extract_utterance {
 	char name[CT_EXTRACT_NAME_LEN]; /* "" when the turn gives no name */
-	size_t n_phones;                /* distinct numbers, in order of mention */
+	size_t n_phones; /* distinct numbers, in order of mention */
 	struct ct_extract_phone phones[CT_EXTRACT_ITEMS_MAX];
 	size_t n_emails;
 	struct ct_extract_email emails[CT_EXTRACT_ITEMS_MAX];
@@ -75,9 +76,10 @@ struct ct_extract_utterance {
 struct ct_extract_info {
 	char user_name[CT_EXTRACT_NAME_LEN]; /* latest given; "" = none */
 	bool authentication_attempted;
-	size_t n_phones; /* self-identifying only, deduplicated, first mention first */
+	/* Self-identifying only, deduplicated, first mention first. */
+	size_t n_phones;
 	char phones[CT_EXTRACT_ITEMS_MAX][CT_EXTRACT_PHONE_LEN];
-	size_t n_emails; /* self-identifying only, deduplicated, first mention first */
+	size_t n_emails;
 	char emails[CT_EXTRACT_ITEMS_MAX][CT_EXTRACT_EMAIL_LEN];
 };
 
@@ -101,7 +103,7 @@ int ct_extract_phone_normalize(const char *raw, size_t len,
 /*
  * Returns the CT_EXTRACT_ASK_* bits of what an assistant turn (len bytes of
  * text) asks the caller for.  A warning ("never share your PIN") asks for
- * nothing.
+ * nothing; so does a NULL text, and any text when memory runs out.
  */
 unsigned ct_extract_prompt_asks(const char *text, size_t len);
 
@@ -132,8 +134,7 @@ int ct_extract_utterance(const char *text, size_t len, const char *default_cc,
  * ct_extract_utterance; out is fully written.
  */
 int ct_extract_conversation(const struct ct_turn *turns, size_t n,
-			    const char *default_cc,
-			    struct ct_extract_info *out)
+			    const char *default_cc, struct ct_extract_info *out)
 	__attribute__((warn_unused_result));
 
 #endif
