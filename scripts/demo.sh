@@ -123,6 +123,9 @@ echo "== summary-generated: $(wc -l < "$envdir/summaries.jsonl") events publishe
 head -1 "$envdir/summaries.jsonl" | python3 -c 'import json,sys; print(json.dumps(json.loads(json.load(sys.stdin)["value"]), indent=2))'
 dlq=$("$bin/ct-kafka" dump -b "$CT_KAFKA_BROKERS" convtrack-dead-letter --timeout-ms 3000 | wc -l)
 echo "dead-lettered records: $dlq"
+echo
+echo "== convtrack report =="
+"$bin/convtrack" report
 
 if [ $keep = 1 ]; then
   cat <<MSG

@@ -12,6 +12,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "convtrack/cli.h"
+#include "convtrack/deadletter.h"
 #include "convtrack/repo.h"
 
 #define CT_CLI_OK 0
@@ -24,8 +25,10 @@
 
 struct ct_cli_opts {
 	const char *username, *anonymous_id, *id, *profile;
+	const char *reason, *since;
+	long long partition, offset;
 	int limit;
-	bool json;
+	bool json, all, dry_run;
 	const char *operands[2];
 	int noperands;
 };
@@ -240,6 +243,8 @@ static int ct_cli_parse(int nargs, char **args, struct ct_cli_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->limit = 10;
+	o->partition = -1;
+	o->offset = -1;
 	for (i = 0; i < nargs; i++) {
 		const char *a = args[i];
 		bool more = i + 1 < nargs;
@@ -254,6 +259,28 @@ static int ct_cli_parse(int nargs, char **args, struct ct_cli_opts *o)
 			o->id = args[++i];
 		else if (strcmp(a, "--profile") == 0 && more)
 			o->profile = args[++i];
+		else if (strcmp(a, "--reason") == 0 && more)
+			o->reason = args[++i];
+		else if (strcmp(a, "--since") == 0 && more)
+			o->since = args[++i];
+		else if (strcmp(a, "--all") == 0)
+			o->all = true;
+		else if (strcmp(a, "--dry-run") == 0)
+			o->dry_run = true;
+		else if ((strcmp(a, "--partition") == 0 || strcmp(a, "--offset") == 0) &&
+			 more) {
+			char *end;
+			long long v = strtoll(args[++i], &end, 10);
+
+			if (*end || v < 0) {
+				fprintf(stderr, "convtrack: %s takes a number >= 0\n", a);
+				return -1;
+			}
+			if (a[2] == 'p')
+				o->partition = v;
+			else
+				o->offset = v;
+		}
 		else if (strcmp(a, "--limit") == 0 && more) {
 			char *end;
 			long v = strtol(args[++i], &end, 10);
@@ -488,15 +515,130 @@ static int ct_cli_merge(struct ct_repo *repo, const struct ct_cli_opts *o,
 	return CT_CLI_OK;
 }
 
+/* True when s is a YYYY-MM-DD date (the server checks the calendar). */
+static bool ct_cli_is_date(const char *s)
+{
+	static const char pat[] = "dddd-dd-dd";
+	size_t i;
+
+	if (strlen(s) != sizeof(pat) - 1)
+		return false;
+	for (i = 0; pat[i]; i++)
+		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != '-')
+			return false;
+	return true;
+}
+
+/*
+ * convtrack report: the analytics views' figures in the terminal, the same
+ * ones the Grafana dashboard shows.
+ */
+static int ct_cli_report(struct ct_repo *repo, const struct ct_cli_opts *o,
+			 FILE *out)
+{
+	static const struct {
+		enum ct_repo_query q;
+		const char *key, *title;
+	} parts[] = {
+		{ CT_Q_REPORT_HEADLINE, "headline", "Headline figures" },
+		{ CT_Q_REPORT_ENGAGEMENT, "engagement", "Engagement by profile type (people, all time)" },
+		{ CT_Q_REPORT_TOPICS, "topics", "Outcomes by topic (all time)" },
+		{ CT_Q_REPORT_FCR, "first_contact_resolution",
+		  "First-contact resolution: resolved, no repeat on the topic within 7 days" },
+		{ CT_Q_REPORT_DAILY, "daily", "By day (UTC)" },
+	};
+	struct ct_repo_table t[sizeof(parts) / sizeof(parts[0])];
+	const char *params[1] = { o->since };
+	enum ct_repo_status st = CT_REPO_OK;
+	size_t i, n = sizeof(parts) / sizeof(parts[0]), done = 0;
+	int rc = CT_CLI_OK;
+
+	if (o->noperands || (o->since && !ct_cli_is_date(o->since))) {
+		fprintf(stderr, "convtrack: usage: convtrack report [--since YYYY-MM-DD] "
+			"[--json]\n");
+		return CT_CLI_USAGE;
+	}
+	for (i = 0; i < n && st == CT_REPO_OK; i++, done++)
+		st = ct_repo_query(repo, parts[i].q, params, &t[i]);
+	if (st != CT_REPO_OK) {
+		rc = ct_cli_failed(repo, st);
+		done--;
+	} else if (o->json) {
+		yajl_gen g = yajl_gen_alloc(NULL);
+
+		yajl_gen_config(g, yajl_gen_beautify, 1);
+		yajl_gen_map_open(g);
+		for (i = 0; i < n; i++) {
+			ct_cli_json_key(g, parts[i].key);
+			if (i == 0 && t[i].nrows == 1)
+				ct_cli_json_row(g, &t[i], 0);
+			else
+				ct_cli_json_rows(g, &t[i]);
+		}
+		yajl_gen_map_close(g);
+		ct_cli_json_print(g, out);
+		yajl_gen_free(g);
+	} else {
+		for (i = 0; i < n; i++) {
+			fprintf(out, "%s%s\n", i ? "\n" : "", parts[i].title);
+			if (i == 0 && t[i].nrows == 1)
+				ct_cli_text_record(&t[i], out);
+			else
+				ct_cli_text_table(&t[i], out);
+		}
+	}
+	for (i = 0; i < done; i++)
+		ct_repo_table_free(&t[i]);
+	return rc;
+}
+
+/* dead-letter list|replay: Kafka only, no database. */
+static int ct_cli_dead_letter(const struct ct_config *cfg,
+			      const struct ct_cli_opts *o, FILE *out)
+{
+	struct ct_deadletter_filter f = { o->reason, (int)o->partition, o->offset,
+					  0 };
+	bool list = o->noperands == 1 && strcmp(o->operands[0], "list") == 0;
+	bool replay = o->noperands == 1 && strcmp(o->operands[0], "replay") == 0;
+
+	if ((!list && !replay) || (o->offset >= 0 && o->partition < 0)) {
+		fprintf(stderr, "convtrack: usage: convtrack dead-letter list "
+			"[--reason PREFIX] [--partition P [--offset O]] [--limit N] "
+			"[--json]\n       convtrack dead-letter replay (--all | "
+			"--reason PREFIX | --partition P --offset O) [--dry-run]\n");
+		return CT_CLI_USAGE;
+	}
+	if (list) {
+		f.limit = o->limit;
+		return ct_deadletter_list(cfg, &f, o->json, out);
+	}
+	if (!o->all && !o->reason && o->offset < 0) {
+		fprintf(stderr, "convtrack: replay needs --all, --reason or "
+			"--partition/--offset, so nothing is replayed by accident\n");
+		return CT_CLI_USAGE;
+	}
+	return ct_deadletter_replay(cfg, &f, o->dry_run, out);
+}
+
 static const struct {
 	const char *name;
 	int (*run)(struct ct_repo *repo, const struct ct_cli_opts *o, FILE *out);
+	int (*run_kafka)(const struct ct_config *cfg, const struct ct_cli_opts *o,
+			 FILE *out);
 	const char *usage;
 } ct_cli_commands[] = {
-	{ "profile", ct_cli_profile_show,
+	{ "profile", ct_cli_profile_show, NULL,
 	  "profile show (--username U | --anonymous-id A | --id UUID) [--json]" },
-	{ "summaries", ct_cli_summaries, "summaries --profile UUID [--limit N] [--json]" },
-	{ "merge", ct_cli_merge, "merge ANONYMOUS_PROFILE_ID AUTHENTICATED_PROFILE_ID" },
+	{ "summaries", ct_cli_summaries, NULL,
+	  "summaries --profile UUID [--limit N] [--json]" },
+	{ "merge", ct_cli_merge, NULL,
+	  "merge ANONYMOUS_PROFILE_ID AUTHENTICATED_PROFILE_ID" },
+	{ "report", ct_cli_report, NULL, "report [--since YYYY-MM-DD] [--json]" },
+	{ "dead-letter", NULL, ct_cli_dead_letter,
+	  "dead-letter list [--reason PREFIX] [--partition P [--offset O]] [--json]" },
+	{ "dead-letter", NULL, ct_cli_dead_letter,
+	  "dead-letter replay (--all | --reason PREFIX | --partition P --offset O)"
+	  " [--dry-run]" },
 };
 
 #define CT_CLI_NCOMMANDS (sizeof(ct_cli_commands) / sizeof(ct_cli_commands[0]))
@@ -534,6 +676,8 @@ int ct_cli_run(const struct ct_config *cfg, const char *name, int nargs,
 		return CT_CLI_USAGE;
 	if (ct_cli_parse(nargs, args, &o) < 0)
 		return CT_CLI_USAGE;
+	if (ct_cli_commands[i].run_kafka)
+		return ct_cli_commands[i].run_kafka(cfg, &o, out);
 	repo = ct_cli_connect(cfg);
 	if (!repo)
 		return CT_CLI_UNREACHABLE;

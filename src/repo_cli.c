@@ -47,13 +47,65 @@ static const char *const ct_repo_queries[CT_Q_COUNT] = {
 		" WHERE s.profile_id = $1::uuid"
 		" ORDER BY s.started_at DESC NULLS LAST, c.session_id LIMIT $2::int",
 	[CT_Q_MERGE] = "SELECT merge_profiles($1::uuid, $2::uuid)",
+	/*
+	 * The report (sql/003_analytics.sql defines the views).  With a first
+	 * day the session figures are summed from the daily views; people
+	 * figures (returning users) stay all-time, as a person is not a day.
+	 */
+	[CT_Q_REPORT_HEADLINE] =
+		"SELECT CASE WHEN $1::date IS NULL THEN 'all time'"
+		"   ELSE 'since ' || $1::date END AS period, h.* FROM ("
+		" SELECT a.users, a.sessions, a.summarized_sessions, a.messages,"
+		"  a.banking_share, a.positive_rate, a.negative_rate,"
+		"  a.resolved_rate, a.escalated_rate, a.incomplete_rate,"
+		"  a.returning_rate, a.conversion_rate, a.fcr_rate"
+		" FROM analytics_summary a WHERE $1::date IS NULL"
+		" UNION ALL"
+		" SELECT NULL, NULL, sum(r.sessions), NULL,"
+		"  round(sum(b.banking_queries)::numeric / NULLIF(sum(b.user_messages), 0), 4),"
+		"  round(sum(t.positive)::numeric / NULLIF(sum(t.sessions), 0), 4),"
+		"  round(sum(t.negative)::numeric / NULLIF(sum(t.sessions), 0), 4),"
+		"  round(sum(r.resolved)::numeric / NULLIF(sum(r.sessions), 0), 4),"
+		"  round(sum(r.escalated)::numeric / NULLIF(sum(r.sessions), 0), 4),"
+		"  round(sum(r.incomplete)::numeric / NULLIF(sum(r.sessions), 0), 4),"
+		"  NULL, (SELECT round(sum(converted)::numeric"
+		"          / NULLIF(sum(anonymous_profiles), 0), 4)"
+		"         FROM analytics_conversion WHERE day >= $1::date), NULL"
+		" FROM analytics_daily_resolution r"
+		" LEFT JOIN analytics_daily_sentiment t USING (day)"
+		" LEFT JOIN analytics_banking_share b USING (day)"
+		" WHERE r.day >= $1::date HAVING $1::date IS NOT NULL) h",
+	[CT_Q_REPORT_ENGAGEMENT] =
+		"SELECT profile_type, users, sessions, messages,"
+		"  avg_sessions_per_user, avg_messages_per_user"
+		" FROM analytics_engagement_by_profile_type ORDER BY profile_type",
+	[CT_Q_REPORT_TOPICS] =
+		"SELECT topic, sessions, positive_rate, negative_rate, resolved_rate,"
+		"  escalated_rate, incomplete_rate"
+		" FROM analytics_topic_outcomes ORDER BY sessions DESC, topic LIMIT 15",
+	[CT_Q_REPORT_FCR] =
+		"SELECT COALESCE(topic, '(all topics)') AS topic, sessions,"
+		"  first_contact_resolved, fcr_rate, repeat_contacts"
+		" FROM analytics_first_contact_resolution"
+		" ORDER BY scope = 'overall' DESC, sessions DESC, topic LIMIT 16",
+	[CT_Q_REPORT_DAILY] =
+		"SELECT r.day, r.sessions AS summarized, t.positive_rate,"
+		"  t.negative_rate, r.resolved_rate, r.escalated_rate,"
+		"  b.banking_share, u.returning_rate"
+		" FROM analytics_daily_resolution r"
+		" LEFT JOIN analytics_daily_sentiment t USING (day)"
+		" LEFT JOIN analytics_banking_share b USING (day)"
+		" LEFT JOIN analytics_returning_users u USING (day)"
+		" WHERE r.day >= COALESCE($1::date,"
+		"   (SELECT max(day) - 13 FROM analytics_daily_resolution))"
+		" ORDER BY r.day",
 };
 
 static const int ct_repo_query_params[CT_Q_COUNT] = {
 	[CT_Q_PROFILE_BY_USERNAME] = 1, [CT_Q_PROFILE_BY_ANONYMOUS_ID] = 1,
 	[CT_Q_PROFILE_BY_ID] = 1, [CT_Q_MERGED_FROM] = 1,
 	[CT_Q_PROFILE_SESSIONS] = 2, [CT_Q_PROFILE_SUMMARIES] = 2,
-	[CT_Q_MERGE] = 2,
+	[CT_Q_MERGE] = 2, [CT_Q_REPORT_HEADLINE] = 1, [CT_Q_REPORT_DAILY] = 1,
 };
 
 /* How a column of type oid should be rendered (pg_type's oids). */

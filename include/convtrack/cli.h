@@ -1,8 +1,9 @@
 /*
- * Operator commands: profile show, summaries, merge.  Each prints a
+ * Operator commands: profile show, summaries, merge, dead-letter list and
+ * replay.  Each prints a
  * human-readable view by default or JSON with --json, exits 0 on success, 1
  * when what was asked for does not exist or was refused, 2 on a usage
- * error, and 3 when PostgreSQL cannot be reached.
+ * error, and 3 when PostgreSQL or Kafka cannot be reached.
  */
 #ifndef CONVTRACK_CLI_H
 #define CONVTRACK_CLI_H

@@ -233,6 +233,11 @@ enum ct_repo_query {
 	CT_Q_PROFILE_SESSIONS,        /* $1 profile id, $2 limit */
 	CT_Q_PROFILE_SUMMARIES,       /* $1 profile id, $2 limit */
 	CT_Q_MERGE,                   /* $1 anonymous id, $2 authenticated id */
+	CT_Q_REPORT_HEADLINE,         /* $1 first day (NULL: all time) */
+	CT_Q_REPORT_ENGAGEMENT,       /* no parameters */
+	CT_Q_REPORT_TOPICS,           /* no parameters */
+	CT_Q_REPORT_FCR,              /* no parameters */
+	CT_Q_REPORT_DAILY,            /* $1 first day (NULL: the last 14 days) */
 	CT_Q_COUNT
 };
 

@@ -10,6 +10,7 @@ import uuid
 
 import ctlib
 from ctlib import TestFailure
+import model
 
 NS = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
 
@@ -99,6 +100,47 @@ def test_cli():
         if doc["profile"]["total_sessions"] != 3:
             raise TestFailure("stats after merge %r" % doc["profile"])
         cli(c, "merge", dev2, "x", want_rc=2)
+
+        # report: the analytics views' headline and tables
+        rep = json.loads(cli(c, "report", "--json")[0])
+        h = rep["headline"]
+        if (h["period"], h["sessions"], h["summarized_sessions"], h["users"]) != (
+                "all time", 3, 3, 1):
+            raise TestFailure("report headline %r" % h)
+        if {e["profile_type"]: e["users"] for e in rep["engagement"]} != {
+                "authenticated": 1, "anonymous": 0}:
+            raise TestFailure("report engagement %r" % rep["engagement"])
+        if not any(t["topic"] == "balance" for t in rep["topics"]):
+            raise TestFailure("report topics %r" % rep["topics"])
+        out, _ = cli(c, "report")
+        for want in ("Headline figures", "Outcomes by topic", "By day (UTC)"):
+            if want not in out:
+                raise TestFailure("report text lacks %r" % want)
+        later = json.loads(cli(c, "report", "--since", "2999-01-01", "--json")[0])
+        if later["headline"]["period"] != "since 2999-01-01" or later["daily"]:
+            raise TestFailure("report --since: %r" % later)
+        cli(c, "report", "--since", "yesterday", want_rc=2)
+
+        # dead-letter list and replay (Kafka only)
+        c.produce([model.Event("message", None, key=s1, value="not json")])
+        c.wait_caught_up(60)
+        out, _ = cli(c, "dead-letter", "list", "--json")
+        dead = json.loads(out)
+        if [(d["reason"], d["payload"], d["source_topic"]) for d in dead] != [
+                ("not_json", "not json", c.topics["message"])]:
+            raise TestFailure("dead-letter list: %r" % dead)
+        out, _ = cli(c, "dead-letter", "list")
+        if "not_json" not in out or "1 record" not in out:
+            raise TestFailure("dead-letter list text:\n" + out)
+        cli(c, "dead-letter", "replay", want_rc=2)
+        cli(c, "dead-letter", "replay", "--reason", "missing_field", want_rc=1)
+        out, _ = cli(c, "dead-letter", "replay", "--reason", "not_json")
+        if "1 record replayed" not in out:
+            raise TestFailure("replay said %r" % out)
+        c.wait_caught_up(60)       # the worker rejects it again: two copies
+        again = json.loads(cli(c, "dead-letter", "list", "--json")[0])
+        if [d["payload"] for d in again] != ["not json", "not json"]:
+            raise TestFailure("after replay: %r" % again)
         cli(c, "profile", "show", "--username", "rudo.cli", want_rc=3,
             env={"PGPORT": "1", "PGCONNECT_TIMEOUT": "2"})
 
