@@ -142,6 +142,23 @@ def test_grace_and_late_message():
                                " WHERE anonymous_id = 'dev-grace'")
         if meta.get("name") != "Sarah" or "cardless_withdrawal" not in meta.get("topics", {}):
             raise TestFailure("profile_metadata %r" % meta)
+        # a late login moves the session to the account: version 3, and
+        # the summary follows it to the new profile
+        c.produce([b.auth(sid, 6, "sarah.grace")])
+        third = wait_for("version 3", lambda: [e for e in events_of(c, sid)
+                                              if e["summary_version"] == 3])
+        check_event(third[0], sid, 3)
+        user = str(uuid.uuid5(NS, "convtrack:user:sarah.grace"))
+        if (third[0]["profile_type"], third[0]["profile_id"]) != (
+                "authenticated", user):
+            raise TestFailure("v3 profile %r %r" % (third[0]["profile_type"],
+                                                    third[0]["profile_id"]))
+        if summary_row(c, sid)["profile_id"] != user:
+            raise TestFailure("the summary row did not follow the session")
+        meta = ctlib.psql_json(c.db, "SELECT profile_metadata FROM user_profiles"
+                               " WHERE username = 'sarah.grace'")
+        if meta.get("name") != "Sarah":
+            raise TestFailure("metadata did not follow the merge: %r" % meta)
 
 
 def test_stale_sweep_two_workers():
@@ -185,6 +202,19 @@ def test_stale_sweep_two_workers():
                             "WHERE session_id = '%s'" % sids[0]).strip()
         if reason != "hangup":
             raise TestFailure("end_reason %r after call_ended" % reason)
+        # a late message reopens a stale session until it goes stale again
+        c.produce([b.msg(sids[1], 40, "Hello? Are you still there?", seq=1)])
+        wait_for("the stale session to end again with version 2",
+                 lambda: [e for e in events_of(c, sids[1])
+                          if e["summary_version"] == 2], timeout=90)
+        v2 = [e for e in events_of(c, sids[1]) if e["summary_version"] == 2][0]
+        if v2["message_count"] != 2 or v2["resolution_status"] != "incomplete":
+            raise TestFailure("after reopening: %r" % v2)
+        ended = ctlib.psql(c.db, "SELECT end_reason, ended_at = last_event_at"
+                           " FROM agent_sessions WHERE session_id = '%s'"
+                           % sids[1]).strip()
+        if ended != "stale|t":
+            raise TestFailure("reopened session ended as %r" % ended)
 
 
 def test_recognition_either_order():
