@@ -3,7 +3,7 @@
 
 Reads the labelled public data under data/ and the product supplement
 tools/banking_supplement.tsv, trains a logistic regression over the tokens
-of ct_text_tokenize() (reimplemented here byte for byte), and writes:
+of ct_text_tokenize() (tools/ct_text.py reimplements it byte for byte), and writes:
 
   data/runtime/banking_model.txt      the model, compiled into the worker
   tests/fixtures/banking/scores.tsv   scores of sample texts under the
@@ -114,79 +114,10 @@ def fnv1a32(data):
     return h
 
 
-# --- ct_text_tokenize(), byte for byte (src/text.c) -------------------------
+# --- ct_text_tokenize(), byte for byte: tools/ct_text.py --------------------
 
-TOKEN_MAX = 63
-
-
-def _word_byte(c):
-    return 97 <= c <= 122 or 65 <= c <= 90 or 48 <= c <= 57 or c >= 0x80
-
-
-def _is_rsquo(b, i, end):
-    return (b[i] == 0xE2 and i + 2 < end and b[i + 1] == 0x80 and
-            b[i + 2] == 0x99)
-
-
-def _ussd_len(b, i):
-    n, j, digits = len(b), i, 0
-    if b[j] != 0x2A:
-        return 0
-    while j < n and (b[j] == 0x2A or 48 <= b[j] <= 57):
-        if b[j] != 0x2A:
-            digits += 1
-        j += 1
-    if j < n and b[j] == 0x23 and digits > 0:
-        return j + 1 - i
-    return 0
-
-
-def _apostrophe_len(b, i):
-    n, w = len(b), 0
-    if b[i] == 0x27:
-        w = 1
-    elif _is_rsquo(b, i, n):
-        w = 3
-    if w and i + w < n and _word_byte(b[i + w]) and b[i + w] < 0x80:
-        return w
-    return 0
-
-
-def _token(b, start, end):
-    out, i = bytearray(), start
-    while i < end and len(out) < TOKEN_MAX:
-        c = b[i]
-        if _is_rsquo(b, i, end):
-            out.append(0x27)
-            i += 3
-            continue
-        out.append(c + 32 if 65 <= c <= 90 else c)
-        i += 1
-    return bytes(out)
-
-
-def tokenize(text):
-    """The tokens (bytes) of text (str or bytes), as ct_text_tokenize()."""
-    b = text.encode("utf-8") if isinstance(text, str) else text
-    toks, i, n = [], 0, len(b)
-    while i < n:
-        start, u = i, _ussd_len(b, i)
-        if u:
-            toks.append(_token(b, i, i + u))
-            i += u
-            continue
-        if not _word_byte(b[i]):
-            i += 1
-            continue
-        while True:
-            while i < n and _word_byte(b[i]):
-                i += 1
-            a = _apostrophe_len(b, i) if i < n else 0
-            if not a:
-                break
-            i += a
-        toks.append(_token(b, start, i))
-    return toks
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ct_text import tokenize  # noqa: E402
 
 
 # --- features (src/banking.c computes the same) -----------------------------
