@@ -171,10 +171,14 @@ def test_stale_sweep_two_workers():
     stale = dict(FAST, CONVTRACK_SESSIONS_STALE_AFTER_S="2",
                  CONVTRACK_SESSIONS_SWEEP_INTERVAL_S="1")
     with ctlib.case("summ-stale", partitions=4) as c:
-        c.start_worker(stale)
-        c.start_worker(stale)
+        # every event is applied first (no sweeps), so that the two sweeping
+        # workers race over complete sessions: each must be summarized once
+        first = c.start_worker(FAST)
         c.produce(evs)
         c.wait_caught_up(60)
+        first.stop()
+        c.start_worker(stale)
+        c.start_worker(stale)
         wait_for("12 stale summaries",
                  lambda: len(events_of(c)) >= 12, timeout=90)
         time.sleep(3)
