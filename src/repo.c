@@ -524,6 +524,9 @@ static enum ct_repo_status ct_repo_run(struct ct_repo *repo, enum ct_repo_stmt s
 	ExecStatusType rs = PQresultStatus(res);
 	enum ct_repo_status st;
 
+	if (out)
+		*out = NULL;
+
 	if (rs == PGRES_COMMAND_OK || rs == PGRES_TUPLES_OK) {
 		if (out)
 			*out = res;

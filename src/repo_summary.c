@@ -23,6 +23,9 @@ static enum ct_repo_status ct_rs_exec(struct ct_repo *repo, const char *sql,
 	ExecStatusType rs = PQresultStatus(res);
 	enum ct_repo_status st = CT_REPO_OK;
 
+	if (out)
+		*out = NULL;
+
 	if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
 		st = ct_repo_classify(repo, res);
 		PQclear(res);
