@@ -13,7 +13,7 @@ set -euo pipefail
 
 readonly PACKAGES=(
 	build-essential cmake pkg-config
-	librdkafka-dev libpq-dev libyajl-dev uuid-dev libconfig-dev libmicrohttpd-dev
+	librdkafka-dev libpq-dev libyajl-dev uuid-dev libconfig-dev libmicrohttpd-dev libssl-dev
 	postgresql postgresql-contrib
 	python3 python3-yaml kcat
 )

@@ -2,6 +2,8 @@
  * Applier: the contract's rules for delivery and bad data on top of the
  * repository.  See include/convtrack/applier.h.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,5 +184,121 @@ enum ct_repo_status ct_applier_apply(struct ct_repo *repo,
 			stats->dead_lettered++;
 	free(evs);
 	free(idx);
+	return st;
+}
+
+/* Below this many records a batch is applied on one connection. */
+#define CT_APPLIER_PARALLEL_MIN 256
+
+/* One part of a batch applied by its own thread and connection. */
+struct ct_applier_part {
+	struct ct_repo *repo;
+	struct ct_applier_item *items; /* shallow copies of the batch's items */
+	size_t *index;                 /* their positions in the batch */
+	size_t n;
+	struct ct_applier_stats stats;
+	enum ct_repo_status st;
+};
+
+static void *ct_applier_part_run(void *arg)
+{
+	struct ct_applier_part *p = arg;
+
+	p->st = ct_applier_apply(p->repo, p->items, p->n, &p->stats);
+	return NULL;
+}
+
+/* FNV-1a of a session id: which part a session's events go to. */
+static size_t ct_applier_part_of(const char *session_id, size_t nparts)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *session_id; session_id++)
+		h = (h ^ (unsigned char)*session_id) * 16777619u;
+	return h % nparts;
+}
+
+/* The worse of two outcomes: fatal, then transient, then ok. */
+static enum ct_repo_status ct_applier_worse(enum ct_repo_status a,
+					    enum ct_repo_status b)
+{
+	if (a == CT_REPO_FATAL || b == CT_REPO_FATAL)
+		return CT_REPO_FATAL;
+	return a != CT_REPO_OK ? a : b;
+}
+
+enum ct_repo_status ct_applier_apply_parallel(struct ct_repo *const *repos,
+					      size_t nrepos,
+					      struct ct_applier_item *items,
+					      size_t n,
+					      struct ct_applier_stats *stats,
+					      struct ct_repo **failed)
+{
+	struct ct_applier_part *parts;
+	pthread_t *threads;
+	enum ct_repo_status st = CT_REPO_OK;
+	size_t i, k;
+
+	if (failed)
+		*failed = repos[0];
+	if (nrepos <= 1 || n < CT_APPLIER_PARALLEL_MIN)
+		return ct_applier_apply(repos[0], items, n, stats);
+	memset(stats, 0, sizeof(*stats));
+	parts = calloc(nrepos, sizeof(*parts));
+	threads = calloc(nrepos, sizeof(*threads));
+	for (k = 0; parts && k < nrepos; k++) {
+		parts[k].repo = repos[k];
+		parts[k].items = malloc(n * sizeof(*parts[k].items));
+		parts[k].index = malloc(n * sizeof(*parts[k].index));
+		if (!parts[k].items || !parts[k].index)
+			st = CT_REPO_TRANSIENT;
+	}
+	/* conflicts across sessions are decided over the whole batch */
+	if (!parts || !threads || st != CT_REPO_OK || ct_applier_screen(items, n) < 0) {
+		st = CT_REPO_TRANSIENT;
+		goto out_free;
+	}
+	for (i = 0; i < n; i++) {
+		struct ct_applier_part *p = &parts[items[i].valid ?
+			ct_applier_part_of(items[i].ev.session_id, nrepos) : 0];
+
+		p->items[p->n] = items[i];
+		p->index[p->n++] = i;
+	}
+	for (k = 1; k < nrepos; k++) {
+		if (pthread_create(&threads[k], NULL, ct_applier_part_run, &parts[k])) {
+			threads[k] = 0;
+			ct_applier_part_run(&parts[k]); /* no thread: run it here */
+		}
+	}
+	ct_applier_part_run(&parts[0]);
+	for (k = 1; k < nrepos; k++)
+		if (threads[k])
+			pthread_join(threads[k], NULL);
+	for (k = 0; k < nrepos; k++) {
+		for (i = 0; i < parts[k].n; i++) {
+			struct ct_applier_item *it = &items[parts[k].index[i]];
+
+			it->dead_letter = parts[k].items[i].dead_letter;
+			it->duplicate = parts[k].items[i].duplicate;
+			memcpy(it->reason, parts[k].items[i].reason, sizeof(it->reason));
+		}
+		stats->applied += parts[k].stats.applied;
+		stats->duplicates += parts[k].stats.duplicates;
+		stats->dead_lettered += parts[k].stats.dead_lettered;
+		stats->transactions += parts[k].stats.transactions;
+		stats->lock_retries += parts[k].stats.lock_retries;
+		if (parts[k].st != CT_REPO_OK && failed &&
+		    ct_applier_worse(st, parts[k].st) != st)
+			*failed = parts[k].repo;
+		st = ct_applier_worse(st, parts[k].st);
+	}
+out_free:
+	for (k = 0; parts && k < nrepos; k++) {
+		free(parts[k].items);
+		free(parts[k].index);
+	}
+	free(parts);
+	free(threads);
 	return st;
 }

@@ -37,7 +37,8 @@ struct ct_consumer {
 	rd_kafka_t *rk;  /* consumer */
 	rd_kafka_t *dlq; /* dead-letter producer */
 	struct ct_banking *banking; /* flags user messages (is_banking_query) */
-	struct ct_repo *repo;
+	struct ct_repo *const *repos; /* batch.parallelism connections */
+	size_t nrepos;
 	volatile sig_atomic_t *stop;
 	bool fatal;
 
@@ -336,18 +337,21 @@ static int ct_consumer_finish(struct ct_consumer *c, int64_t budget_ms)
 	if (c->n == 0)
 		return 0;
 	for (;;) {
-		st = ct_applier_apply(c->repo, c->items, c->n, &stats);
+		struct ct_repo *failed = NULL;
+
+		st = ct_applier_apply_parallel(c->repos, c->nrepos, c->items, c->n,
+					       &stats, &failed);
 		ct_metrics_set_db_ok(st == CT_REPO_OK || st == CT_REPO_PERMANENT);
 		if (st == CT_REPO_FATAL) {
 			ct_log(CT_LOG_ERROR, "fatal database error: %s",
-			       ct_repo_error(c->repo));
+			       ct_repo_error(failed));
 			return -1;
 		}
 		if (st == CT_REPO_OK && ct_consumer_dead_letter(c) == 0)
 			break;
 		if (st != CT_REPO_OK)
 			ct_log(CT_LOG_WARN, "transient database failure, retrying: %s",
-			       ct_repo_error(c->repo));
+			       ct_repo_error(failed));
 		else
 			ct_log(CT_LOG_WARN, "dead-letter topic unreachable, retrying");
 		if (*c->stop || (budget_ms >= 0 &&
@@ -550,11 +554,12 @@ static void ct_consumer_update_lag(struct ct_consumer *c)
 	rd_kafka_topic_partition_list_destroy(parts);
 }
 
-int ct_consumer_run(struct ct_consumer *c, struct ct_repo *repo,
-		    volatile sig_atomic_t *stop, ct_consumer_tick_fn tick,
-		    void *arg)
+int ct_consumer_run(struct ct_consumer *c, struct ct_repo *const *repos,
+		    size_t nrepos, volatile sig_atomic_t *stop,
+		    ct_consumer_tick_fn tick, void *arg)
 {
-	c->repo = repo;
+	c->repos = repos;
+	c->nrepos = nrepos;
 	c->stop = stop;
 	ct_log(CT_LOG_INFO, "consuming %s, %s, %s, %s as group %s",
 	       c->cfg->topic_participant_joined, c->cfg->topic_message,

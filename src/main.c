@@ -197,11 +197,12 @@ static int ct_main_run(const struct ct_config *cfg)
 {
 	struct ct_main_tick tick = { 0 };
 	struct ct_consumer *consumer = NULL;
+	struct ct_repo *repos[16] = { NULL };
 	struct ct_http *http = NULL;
 	struct ct_repo *repo;
 	struct sigaction sa;
 	char err[512];
-	int rc = 1;
+	int rc = 1, i, nrepos = cfg->batch_parallelism;
 
 	if (!cfg->kafka_brokers || !*cfg->kafka_brokers) {
 		fprintf(stderr, "convtrack: kafka.brokers is not set "
@@ -218,17 +219,21 @@ static int ct_main_run(const struct ct_config *cfg)
 		ct_log(CT_LOG_ERROR, "%s", err);
 		return 1;
 	}
-	repo = ct_main_connect(cfg, 1);
-	if (!repo) {
-		ct_http_stop(http);
-		return ct_main_stop ? 0 : 1;
+	/* one connection per part of a batch (batch.parallelism) */
+	for (i = 0; i < nrepos; i++) {
+		repos[i] = ct_main_connect(cfg, 1);
+		if (!repos[i]) {
+			rc = ct_main_stop ? 0 : 1;
+			goto out_free_repo;
+		}
+		ct_repo_set_grace_ms(repos[i], cfg->summary_grace_ms);
 	}
+	repo = repos[0];
 	ct_metrics_set_db_ok(true);
 	if (ct_repo_check_schema(repo) != CT_REPO_OK) {
 		ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repo));
 		goto out_free_repo;
 	}
-	ct_repo_set_grace_ms(repo, cfg->summary_grace_ms);
 	tick.repo = repo;
 	if (ct_sweeper_new(cfg, &tick.sweeper, err, sizeof(err)) < 0 ||
 	    ct_publisher_new(cfg, &tick.publisher, err, sizeof(err)) < 0) {
@@ -239,15 +244,16 @@ static int ct_main_run(const struct ct_config *cfg)
 		ct_log(CT_LOG_ERROR, "kafka: %s", err);
 		goto out_free_tick;
 	}
-	rc = ct_consumer_run(consumer, repo, &ct_main_stop, ct_main_on_tick,
-			     &tick) == 0 ? 0 : 1;
+	rc = ct_consumer_run(consumer, repos, (size_t)nrepos, &ct_main_stop,
+			     ct_main_on_tick, &tick) == 0 ? 0 : 1;
 	ct_consumer_free(consumer);
 	ct_log(CT_LOG_INFO, "stopped%s", rc == 0 ? "" : " after a fatal error");
 out_free_tick:
 	ct_publisher_free(tick.publisher);
 	ct_sweeper_free(tick.sweeper);
 out_free_repo:
-	ct_repo_free(repo);
+	for (i = 0; i < nrepos; i++)
+		ct_repo_free(repos[i]);
 	ct_http_stop(http);
 	return rc;
 }

@@ -52,6 +52,22 @@ enum ct_repo_status ct_applier_apply(struct ct_repo *repo,
 	__attribute__((warn_unused_result));
 
 /*
+ * Like ct_applier_apply, over nrepos connections at once: the batch is split
+ * by session (every event of a session goes to the same part) and the parts
+ * are applied concurrently, each in its own transactions, under the same
+ * locks that make several workers safe.  With one connection, or a small
+ * batch, this is ct_applier_apply on repos[0].  On failure *failed (may be
+ * NULL) names the connection whose ct_repo_error() says why.
+ */
+enum ct_repo_status ct_applier_apply_parallel(struct ct_repo *const *repos,
+					      size_t nrepos,
+					      struct ct_applier_item *items,
+					      size_t n,
+					      struct ct_applier_stats *stats,
+					      struct ct_repo **failed)
+	__attribute__((warn_unused_result));
+
+/*
  * Marks in-batch redeliveries (same event type and event_id as an earlier
  * valid item) as duplicate, and later messages that reuse an earlier
  * message's message_id under another session as dead_letter

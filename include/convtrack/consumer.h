@@ -38,13 +38,15 @@ typedef int (*ct_consumer_tick_fn)(void *arg);
 
 /*
  * Runs until *stop becomes non-zero (then finishes and commits the batch in
- * hand) or a fatal error.  repo is borrowed; tick (may be NULL) is called
- * with arg between batches.  Returns 0 after an orderly stop, -1 after a
- * fatal error (logged).
+ * hand) or a fatal error.  Batches are applied over repos[0..nrepos)
+ * (borrowed; at least one) at once, split by session; tick (may be NULL) is
+ * called with arg between batches.  Returns 0 after an orderly stop, -1
+ * after a fatal error (logged).
  */
-int ct_consumer_run(struct ct_consumer *c, struct ct_repo *repo,
-		    volatile sig_atomic_t *stop, ct_consumer_tick_fn tick,
-		    void *arg) __attribute__((warn_unused_result));
+int ct_consumer_run(struct ct_consumer *c, struct ct_repo *const *repos,
+		    size_t nrepos, volatile sig_atomic_t *stop,
+		    ct_consumer_tick_fn tick, void *arg)
+	__attribute__((warn_unused_result));
 
 /* Leaves the group (committing stored offsets) and frees c.  NULL is a no-op. */
 void ct_consumer_free(struct ct_consumer *c);
