@@ -62,7 +62,7 @@ static const struct ct_cfg_setting ct_cfg_settings[] = {
 	CT_CFG_NUM("kafka.max_poll_interval_ms", kafka_max_poll_interval_ms,
 		   300000, 1000, 86400000, "max.poll.interval.ms",
 		   "longest time between polls before leaving the group"),
-	CT_CFG_NUM("kafka.queued_max_kbytes", kafka_queued_max_kbytes, 16384,
+	CT_CFG_NUM("kafka.queued_max_kbytes", kafka_queued_max_kbytes, 4096,
 		   1, 2097151, "queued.max.messages.kbytes",
 		   "prefetch queue size per consumer"),
 	{ "kafka.properties", CT_CFG_PROPERTIES,

@@ -21,7 +21,14 @@
 #include "kafka_conf.h"
 
 /* A batch stops growing at this many payload bytes (bounds memory). */
-#define CT_CONSUMER_MAX_BATCH_BYTES (8u * 1024 * 1024)
+#define CT_CONSUMER_MAX_BATCH_BYTES (4u * 1024 * 1024)
+
+/*
+ * Largest fetch response unless kafka.properties sets fetch.max.bytes:
+ * librdkafka's default (50 MiB) alone would exceed the worker's memory
+ * budget; 8 MiB still fills a 5,000-event batch in one fetch.
+ */
+#define CT_CONSUMER_FETCH_MAX_BYTES "8388608"
 
 /* How often the consumer lag gauges are refreshed. */
 #define CT_CONSUMER_LAG_EVERY_MS 2000
@@ -453,6 +460,10 @@ int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
 	snprintf(num[0], sizeof(num[0]), "%d", cfg->kafka_queued_max_kbytes);
 	if (ct_kafka_conf_set(conf, "queued.max.messages.kbytes", num[0], err,
 			    errlen) < 0)
+		goto out_free;
+	if (!ct_config_kafka_property(cfg, "fetch.max.bytes") &&
+	    ct_kafka_conf_set(conf, "fetch.max.bytes", CT_CONSUMER_FETCH_MAX_BYTES,
+			      err, errlen) < 0)
 		goto out_free;
 	rd_kafka_conf_set_rebalance_cb(conf, ct_consumer_rebalance_cb);
 	rd_kafka_conf_set_opaque(conf, c);

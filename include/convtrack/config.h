@@ -61,7 +61,7 @@ struct ct_config {
 	int kafka_session_timeout_ms; /* kafka.session_timeout_ms, 6000, 1000..3600000 */
 	int kafka_heartbeat_interval_ms; /* kafka.heartbeat_interval_ms, 2000, 1..3600000 */
 	int kafka_max_poll_interval_ms;  /* kafka.max_poll_interval_ms, 300000, 1000..86400000 */
-	int kafka_queued_max_kbytes;  /* kafka.queued_max_kbytes, 16384, 1..2097151 */
+	int kafka_queued_max_kbytes;  /* kafka.queued_max_kbytes, 4096, 1..2097151 */
 	struct ct_config_property *kafka_properties; /* kafka.properties, in order */
 	size_t kafka_property_count;
 

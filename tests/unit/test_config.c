@@ -160,7 +160,7 @@ static void check_defaults(const struct ct_config *cfg)
 	CHECK(cfg->kafka_session_timeout_ms == 6000);
 	CHECK(cfg->kafka_heartbeat_interval_ms == 2000);
 	CHECK(cfg->kafka_max_poll_interval_ms == 300000);
-	CHECK(cfg->kafka_queued_max_kbytes == 16384);
+	CHECK(cfg->kafka_queued_max_kbytes == 4096);
 	CHECK(cfg->kafka_property_count == 0);
 	CHECK_STR(cfg->topic_participant_joined, "participant-joined");
 	CHECK_STR(cfg->topic_message, "message");
