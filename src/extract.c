@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "embedded.h"
+#include "textscan.h"
 
 /*
  * The VADER sentiment lexicon that the sentiment rules embed: 7,000 English
@@ -341,12 +342,6 @@ static const char ct_ex_currency[] =
 static const char ct_ex_tlds[] =
 	" com net org edu gov info biz io co zw za uk us ac me mobi africa ";
 
-/* Spoken digits. */
-static const char *const ct_ex_digit_words[10] = {
-	"zero", "one", "two", "three", "four",
-	"five", "six", "seven", "eight", "nine"
-};
-
 /* ---------------------------------------------------------------------- */
 /* Small helpers. */
 
@@ -364,32 +359,6 @@ static bool ct_ex_in(const char *list, const char *w)
 		p += n;
 	}
 	return false;
-}
-
-/* ASCII classes (the locale plays no part in the rules). */
-static bool ct_ex_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool ct_ex_upper(char c)
-{
-	return c >= 'A' && c <= 'Z';
-}
-
-static bool ct_ex_lower(char c)
-{
-	return c >= 'a' && c <= 'z';
-}
-
-static bool ct_ex_alpha(char c)
-{
-	return ct_ex_upper(c) || ct_ex_lower(c);
-}
-
-static bool ct_ex_alnum(char c)
-{
-	return ct_ex_alpha(c) || ct_ex_digit(c);
 }
 
 /* Copies at most cap - 1 bytes of s (n bytes) to out, not splitting UTF-8. */
@@ -470,14 +439,14 @@ static bool ct_ex_clause_start(const struct ct_ex *x, size_t i)
 static bool ct_ex_capitalized(const struct ct_ex *x, size_t i)
 {
 	return x->case_info && !ct_ex_sentence_start(x, i) &&
-	       ct_ex_upper(x->text[x->t->v[i].start]);
+	       ct_scan_upper(x->text[x->t->v[i].start]);
 }
 
 /* True when token i is written in lower case inside a text that has case. */
 static bool ct_ex_lowered(const struct ct_ex *x, size_t i)
 {
 	return x->case_info && !ct_ex_sentence_start(x, i) &&
-	       ct_ex_lower(x->text[x->t->v[i].start]);
+	       ct_scan_lower(x->text[x->t->v[i].start]);
 }
 
 static bool ct_ex_listed(const char *w);
@@ -496,22 +465,22 @@ static bool ct_ex_has_case(const char *text, size_t len,
 	size_t i, words = 0, caps = 0;
 
 	for (i = 0; i < len; i++) {
-		lo = lo || ct_ex_lower(text[i]);
-		up = up || ct_ex_upper(text[i]);
+		lo = lo || ct_scan_lower(text[i]);
+		up = up || ct_scan_upper(text[i]);
 	}
 	if (!lo || !up)
 		return false;
 	for (i = 0; i < t->n && i < 200; i++) {
 		const char *s = t->v[i].s;
 
-		if (!ct_ex_alpha(text[t->v[i].start]) ||
+		if (!ct_scan_alpha(text[t->v[i].start]) ||
 		    ct_ex_sentence_start(&x, i))
 			continue;
 		if (strcmp(s, "i") == 0 || strncmp(s, "i'", 2) == 0 ||
 		    !ct_ex_listed(s))
 			continue;
 		words++;
-		if (ct_ex_upper(text[t->v[i].start]))
+		if (ct_scan_upper(text[t->v[i].start]))
 			caps++;
 	}
 	return !(words >= 2 && caps * 2 > words);
@@ -634,7 +603,7 @@ static bool ct_ex_name_word(const struct ct_ex *x, size_t i,
 	for (k = 0; k < n; k++) {
 		unsigned char c = (unsigned char)w[k];
 
-		if (ct_ex_digit((char)c))
+		if (ct_scan_digit((char)c))
 			return false;
 		if (c == '\'') {
 			/* O'Brien, but not "Tendai's" or a contraction. */
@@ -675,8 +644,8 @@ static bool ct_ex_append_word(const struct ct_ex *x, size_t i, char *out,
 	if (o + sl + n + 1 > CT_EXTRACT_NAME_LEN)
 		return false;
 	for (k = 0; k < n; k++) {
-		lo = lo || ct_ex_lower(s[k]);
-		up = up || ct_ex_upper(s[k]);
+		lo = lo || ct_scan_lower(s[k]);
+		up = up || ct_scan_upper(s[k]);
 	}
 	memcpy(out + o, sep, sl);
 	o += sl;
@@ -684,9 +653,9 @@ static bool ct_ex_append_word(const struct ct_ex *x, size_t i, char *out,
 		char c = s[k];
 
 		if (!(lo && up)) {
-			if (k == 0 && ct_ex_lower(c))
+			if (k == 0 && ct_scan_lower(c))
 				c = (char)(c - 32);
-			else if (k > 0 && ct_ex_upper(c) && s[k - 1] != '\'')
+			else if (k > 0 && ct_scan_upper(c) && s[k - 1] != '\'')
 				c = (char)(c + 32);
 		}
 		out[o++] = c;
@@ -1069,7 +1038,7 @@ static bool ct_ex_cc_valid(const char *default_cc)
 	if (!default_cc || !*default_cc)
 		return true;
 	for (k = 0; default_cc[k]; k++)
-		if (k >= 3 || !ct_ex_digit(default_cc[k]))
+		if (k >= 3 || !ct_scan_digit(default_cc[k]))
 			return false;
 	return default_cc[0] != '0';
 }
@@ -1133,7 +1102,7 @@ static int ct_ex_phone_digits(const char *raw, size_t len,
 	for (; i < len; i++) {
 		char c = raw[i];
 
-		if (ct_ex_digit(c)) {
+		if (ct_scan_digit(c)) {
 			if (pd->nd >= sizeof(pd->d) - 1)
 				return -1;
 			if (!in_group) {
@@ -1257,17 +1226,7 @@ static const char ct_ex_contact_mods[] =
 /* Index of the first token that starts at or after byte pos. */
 static size_t ct_ex_tok_at(const struct ct_ex *x, size_t pos)
 {
-	size_t lo = 0, hi = x->t->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (x->t->v[mid].start < pos)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return ct_scan_tok_at(x->t, pos);
 }
 
 /*
@@ -1417,100 +1376,27 @@ static void ct_ex_add_phone(const struct ct_ex *x,
 				   first);
 }
 
+/* True when token w is a currency or unit word (ct_ex_currency). */
+static bool ct_ex_currency_word(const char *w)
+{
+	return ct_ex_in(ct_ex_currency, w);
+}
+
 /* True when a currency symbol or word comes just before byte a ("USD 50"). */
 static bool ct_ex_amount_before(const struct ct_ex *x, size_t a)
 {
-	const unsigned char *s = (const unsigned char *)x->text;
-	size_t k = a, t;
-
-	while (k > 0 && s[k - 1] == ' ')
-		k--;
-	if (k > 0 && s[k - 1] == '$')
-		return true;
-	if (k >= 2 && s[k - 2] == 0xC2 && s[k - 1] == 0xA3) /* pound sign */
-		return true;
-	if (k >= 3 && s[k - 3] == 0xE2 && s[k - 2] == 0x82 && s[k - 1] == 0xAC)
-		return true; /* euro sign */
-	t = ct_ex_tok_at(x, a);
-	return t > 0 && x->t->v[t - 1].end == k &&
-	       ct_ex_in(ct_ex_currency, x->t->v[t - 1].s);
+	return ct_scan_amount_before(x->text, x->t, a, ct_ex_currency_word);
 }
 
 /* True when a unit follows byte b ("50 dollars", "10 %", "5 pm"). */
 static bool ct_ex_amount_after(const struct ct_ex *x, size_t b)
 {
-	size_t k = b, t;
-
-	while (k < x->len && x->text[k] == ' ')
-		k++;
-	if (k < x->len && x->text[k] == '%')
-		return true;
-	t = ct_ex_tok_at(x, k);
-	return t < x->t->n && x->t->v[t].start == k &&
-	       ct_ex_in(ct_ex_currency, x->t->v[t].s);
-}
-
-/*
- * A run of digit groups in the text; for each group, the byte offsets of
- * its start with a "+" or "(" before it (ps), of its first digit (gs), past
- * its last digit (ge) and past a ")" after it (pe).
- */
-struct ct_ex_run {
-	size_t ng;
-	size_t ps[CT_EX_GROUPS_MAX];
-	size_t gs[CT_EX_GROUPS_MAX];
-	size_t ge[CT_EX_GROUPS_MAX];
-	size_t pe[CT_EX_GROUPS_MAX];
-};
-
-/* Reads the run of digit groups that starts at byte i; returns its end. */
-static size_t ct_ex_read_run(const struct ct_ex *x, size_t i,
-			     struct ct_ex_run *r)
-{
-	const char *s = x->text;
-	size_t p = i;
-
-	r->ng = 0;
-	for (;;) {
-		size_t q, k = 0, g = r->ng;
-
-		if (g == CT_EX_GROUPS_MAX)
-			return r->ge[g - 1];
-		r->gs[g] = p;
-		while (p < x->len && ct_ex_digit(s[p]))
-			p++;
-		r->ge[g] = p;
-		r->ps[g] = r->gs[g];
-		if (r->ps[g] > 0 && s[r->ps[g] - 1] == '(')
-			r->ps[g]--;
-		if (g == 0 && r->ps[g] > 0 && s[r->ps[g] - 1] == '+')
-			r->ps[g]--;
-		if (g == 0 && r->ps[g] > 0 && s[r->ps[g]] == '+' &&
-		    s[r->ps[g] - 1] == '(')
-			r->ps[g]--; /* "(+263) 77 ..." */
-		r->pe[g] = p;
-		if (p < x->len && s[p] == ')')
-			r->pe[g] = ++p;
-		r->ng++;
-		q = p;
-		while (q < x->len && k < 3 &&
-		       (s[q] == ' ' || s[q] == '-' || s[q] == '.')) {
-			q++;
-			k++;
-		}
-		if (q + 1 < x->len && s[q] == '(' && ct_ex_digit(s[q + 1]))
-			q++;
-		else if (k == 0)
-			break;
-		if (q >= x->len || !ct_ex_digit(s[q]))
-			break;
-		p = q;
-	}
-	return r->ge[r->ng - 1];
+	return ct_scan_amount_after(x->text, x->len, x->t, b,
+				    ct_ex_currency_word);
 }
 
 /* True when the byte before a run glues it to a word, time or amount. */
-static bool ct_ex_bad_left(const struct ct_ex *x, const struct ct_ex_run *r)
+static bool ct_ex_bad_left(const struct ct_ex *x, const struct ct_scan_run *r)
 {
 	const char *s = x->text;
 	size_t ps = r->ps[0];
@@ -1519,15 +1405,15 @@ static bool ct_ex_bad_left(const struct ct_ex *x, const struct ct_ex_run *r)
 	if (ps == 0)
 		return false;
 	c = s[ps - 1];
-	if (ct_ex_alnum(c) || strchr("_*#@$'", c))
+	if (ct_scan_alnum(c) || strchr("_*#@$'", c))
 		return true;
-	if (strchr(":,./", c) && ps >= 2 && ct_ex_digit(s[ps - 2]))
+	if (strchr(":,./", c) && ps >= 2 && ct_scan_digit(s[ps - 2]))
 		return c != '/' || r->ge[0] - r->gs[0] <= 4;
 	return false;
 }
 
 /* The same after the run's last group. */
-static bool ct_ex_bad_right(const struct ct_ex *x, const struct ct_ex_run *r)
+static bool ct_ex_bad_right(const struct ct_ex *x, const struct ct_scan_run *r)
 {
 	const char *s = x->text;
 	size_t pe = r->pe[r->ng - 1];
@@ -1536,31 +1422,18 @@ static bool ct_ex_bad_right(const struct ct_ex *x, const struct ct_ex_run *r)
 	if (pe >= x->len)
 		return false;
 	c = s[pe];
-	if (ct_ex_alnum(c) || strchr("_*#@%", c))
+	if (ct_scan_alnum(c) || strchr("_*#@%", c))
 		return true;
-	if (strchr(":,./", c) && pe + 1 < x->len && ct_ex_digit(s[pe + 1]))
+	if (strchr(":,./", c) && pe + 1 < x->len && ct_scan_digit(s[pe + 1]))
 		return c != '/' || r->ge[r->ng - 1] - r->gs[r->ng - 1] <= 4;
 	return false;
-}
-
-/* True when a run is a card number: one long run, or groups of four. */
-static bool ct_ex_card_like(const struct ct_ex_run *r)
-{
-	size_t k, total = 0, fours = 0;
-
-	for (k = 0; k < r->ng; k++) {
-		total += r->ge[k] - r->gs[k];
-		fours += r->ge[k] - r->gs[k] == 4;
-	}
-	return (r->ng == 1 && total >= 16) ||
-	       (r->ng >= 3 && total >= 13 && fours + 1 >= r->ng);
 }
 
 /*
  * Splits groups g0..g1-1 of a run, left to right, into the longest spans
  * that normalize, and adds them ("send 50 0771234567" gives one phone).
  */
-static void ct_ex_split_run(const struct ct_ex *x, const struct ct_ex_run *r,
+static void ct_ex_split_run(const struct ct_ex *x, const struct ct_scan_run *r,
 			    size_t g0, size_t g1, const char *default_cc,
 			    struct ct_extract_utterance *out, size_t *pos)
 {
@@ -1589,16 +1462,16 @@ static void ct_ex_find_digit_phones(const struct ct_ex *x,
 				    struct ct_extract_utterance *out,
 				    size_t *pos)
 {
-	struct ct_ex_run r;
+	struct ct_scan_run r;
 	size_t i = 0, g0, g1;
 
 	while (i < x->len) {
-		if (!ct_ex_digit(x->text[i])) {
+		if (!ct_scan_digit(x->text[i])) {
 			i++;
 			continue;
 		}
-		i = ct_ex_read_run(x, i, &r);
-		if (ct_ex_card_like(&r))
+		i = ct_scan_read_run(x->text, x->len, i, &r);
+		if (ct_scan_card_like(&r, 16)) /* 16+ digits in one group */
 			continue;
 		g0 = 0;
 		g1 = r.ng;
@@ -1614,19 +1487,7 @@ static void ct_ex_find_digit_phones(const struct ct_ex *x,
 /* The digit that token i spells ("seven", "oh" before digits), or -1. */
 static int ct_ex_digit_word(const struct ct_ex *x, size_t i, bool in_run)
 {
-	const char *w = ct_ex_tok(x, i);
-	int k;
-
-	for (k = 0; k < 10; k++)
-		if (strcmp(w, ct_ex_digit_words[k]) == 0)
-			return k;
-	if (strcmp(w, "nil") == 0)
-		return 0;
-	if (strcmp(w, "oh") == 0 || strcmp(w, "o") == 0) {
-		if (in_run || ct_ex_digit_word(x, i + 1, true) >= 0)
-			return 0;
-	}
-	return -1;
+	return ct_scan_digit_word(x->t, i, in_run, false); /* no "nought" */
 }
 
 /*
@@ -1688,40 +1549,6 @@ static void ct_ex_find_spoken_phones(const struct ct_ex *x,
 /* ---------------------------------------------------------------------- */
 /* Email addresses. */
 
-/* Bytes of the local part and of the domain of a written address. */
-static bool ct_ex_local_char(char c)
-{
-	return ct_ex_alnum(c) || (c != '\0' && strchr("._%+-", c));
-}
-
-static bool ct_ex_domain_char(char c)
-{
-	return ct_ex_alnum(c) || c == '.' || c == '-';
-}
-
-/* True when s (n bytes) is a domain name with a letters-only top level. */
-static bool ct_ex_domain_ok(const char *s, size_t n)
-{
-	size_t k = 0, labels = 0;
-
-	while (k < n) {
-		size_t a = k;
-		bool alpha = true;
-
-		while (k < n && s[k] != '.') {
-			alpha = alpha && ct_ex_alpha(s[k]);
-			k++;
-		}
-		if (k == a || k - a > 63 || s[a] == '-' || s[k - 1] == '-')
-			return false;
-		labels++;
-		if (k == n)
-			return labels >= 2 && alpha && k - a >= 2;
-		k++;
-	}
-	return false;
-}
-
 /* Adds addr (n bytes, at tokens first..last), lower-cased, once. */
 static void ct_ex_add_email(const struct ct_ex *x,
 			    struct ct_extract_utterance *out, const char *addr,
@@ -1733,7 +1560,7 @@ static void ct_ex_add_email(const struct ct_ex *x,
 	if (n == 0 || n >= sizeof(low))
 		return;
 	for (k = 0; k < n; k++)
-		low[k] = ct_ex_upper(addr[k]) ? (char)(addr[k] + 32) : addr[k];
+		low[k] = ct_scan_to_lower(addr[k]);
 	low[n] = '\0';
 	for (k = 0; k < out->n_emails; k++)
 		if (strcmp(out->emails[k].addr, low) == 0)
@@ -1750,27 +1577,11 @@ static void ct_ex_find_written_emails(const struct ct_ex *x,
 				      struct ct_extract_utterance *out)
 {
 	const char *s = x->text;
-	size_t i;
+	size_t i, l, r;
 
 	for (i = 0; i < x->len; i++) {
-		size_t l = i, r = i + 1, k;
-		bool ok = true;
-
-		if (s[i] != '@')
-			continue;
-		while (l > 0 && ct_ex_local_char(s[l - 1]))
-			l--;
-		while (l < i && s[l] == '.')
-			l++;
-		while (r < x->len && ct_ex_domain_char(s[r]))
-			r++;
-		while (r > i + 1 && (s[r - 1] == '.' || s[r - 1] == '-'))
-			r--;
-		if (l == i || i - l > 64 || s[i - 1] == '.' || r - l > 254)
-			continue;
-		for (k = l; k + 1 < i; k++)
-			ok = ok && !(s[k] == '.' && s[k + 1] == '.');
-		if (!ok || !ct_ex_domain_ok(s + i + 1, r - i - 1))
+		/* At most 254 bytes, as RFC 5321 allows. */
+		if (!ct_scan_email_at(s, x->len, i, 254, &l, &r))
 			continue;
 		ct_ex_add_email(x, out, s + l, r - l, ct_ex_tok_at(x, l),
 				ct_ex_tok_at(x, r) - 1);
@@ -1785,7 +1596,7 @@ static bool ct_ex_addr_part(const struct ct_ex *x, size_t i)
 	if (i >= x->t->n || !*w)
 		return false;
 	for (; *w; w++)
-		if (!ct_ex_alnum(*w))
+		if (!ct_scan_alnum(*w))
 			return false;
 	return true;
 }
@@ -1910,27 +1721,27 @@ static bool ct_ex_has_national_id(const char *s, size_t len)
 	for (i = 0; i + 10 <= len; i++) {
 		size_t k = i, d;
 
-		if (i > 0 && ct_ex_alnum(s[i - 1]))
+		if (i > 0 && ct_scan_alnum(s[i - 1]))
 			continue;
-		if (!ct_ex_digit(s[k]) || !ct_ex_digit(s[k + 1]))
+		if (!ct_scan_digit(s[k]) || !ct_scan_digit(s[k + 1]))
 			continue;
 		k += 2;
 		if (k < len && (s[k] == '-' || s[k] == ' '))
 			k++;
-		for (d = 0; k < len && ct_ex_digit(s[k]); d++)
+		for (d = 0; k < len && ct_scan_digit(s[k]); d++)
 			k++;
 		if (d < 6 || d > 7)
 			continue;
 		if (k < len && (s[k] == '-' || s[k] == ' '))
 			k++;
-		if (k >= len || !ct_ex_alpha(s[k]))
+		if (k >= len || !ct_scan_alpha(s[k]))
 			continue;
 		k++;
 		if (k < len && (s[k] == '-' || s[k] == ' '))
 			k++;
-		if (k + 2 <= len && ct_ex_digit(s[k]) &&
-		    ct_ex_digit(s[k + 1]) &&
-		    (k + 2 == len || !ct_ex_alnum(s[k + 2])))
+		if (k + 2 <= len && ct_scan_digit(s[k]) &&
+		    ct_scan_digit(s[k + 1]) &&
+		    (k + 2 == len || !ct_scan_alnum(s[k + 2])))
 			return true;
 	}
 	return false;
@@ -1942,7 +1753,7 @@ static size_t ct_ex_count_digits(const struct ct_ex *x)
 	size_t i, written = 0, spoken = 0;
 
 	for (i = 0; i < x->len; i++)
-		written += ct_ex_digit(x->text[i]);
+		written += ct_scan_digit(x->text[i]);
 	for (i = 0; i < x->t->n; i++)
 		spoken += ct_ex_digit_word(x, i, false) >= 0;
 	return written > spoken ? written : spoken;
@@ -2039,7 +1850,7 @@ static bool ct_ex_gives_credential(const struct ct_ex *x)
 		     j < n && j - i <= 4 && !ct_ex_sentence_start(x, j); j++) {
 			const char *v = ct_ex_tok(x, j);
 
-			if (ct_ex_digit(v[0]) ||
+			if (ct_scan_digit(v[0]) ||
 			    ct_ex_digit_word(x, j, false) >= 0)
 				return true;
 			if (ct_ex_in(ct_ex_credential_fillers, v))

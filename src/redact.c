@@ -39,6 +39,7 @@
 
 #include "convtrack/extract.h"
 #include "convtrack/text.h"
+#include "textscan.h"
 
 /* ---------------------------------------------------------------------- */
 /* Types and placeholders. */
@@ -86,27 +87,6 @@ static const struct ct_redact_pattern ct_rd_default_patterns[] = {
 /* ---------------------------------------------------------------------- */
 /* Small helpers. */
 
-/* ASCII classes: the locale plays no part, and UTF-8 bytes are no letters. */
-static bool ct_rd_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool ct_rd_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool ct_rd_alnum(char c)
-{
-	return ct_rd_digit(c) || ct_rd_alpha(c);
-}
-
-static char ct_rd_lower(char c)
-{
-	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-}
-
 /* True when w is one of the space-separated words of list. */
 static bool ct_rd_in(const char *list, const char *w)
 {
@@ -151,7 +131,7 @@ static int ct_rd_read_count(const char **p)
 {
 	int v = 0, k = 0;
 
-	while (ct_rd_digit(**p) && k < 3) {
+	while (ct_scan_digit(**p) && k < 3) {
 		v = v * 10 + (**p - '0');
 		(*p)++;
 		k++;
@@ -209,18 +189,18 @@ static int ct_rd_compile(const char *src, size_t min_chars,
 			if (!*s || (unsigned char)*s < 0x20)
 				return -1;
 			a->kind = 'c';
-			a->lit = ct_rd_lower(*s);
+			a->lit = ct_scan_to_lower(*s);
 		} else if (strchr("DLAN_", (int)c)) {
 			a->kind = (char)c;
 		} else {
 			a->kind = 'c';
-			a->lit = ct_rd_lower((char)c);
+			a->lit = ct_scan_to_lower((char)c);
 		}
 		s++;
 	}
 	for (k = 0; k < p->n; k++)
 		if (p->atoms[k].kind != '_' &&
-		    (p->atoms[k].kind != 'c' || ct_rd_alnum(p->atoms[k].lit)))
+		    (p->atoms[k].kind != 'c' || ct_scan_alnum(p->atoms[k].lit)))
 			chars += p->atoms[k].min;
 	return chars >= min_chars ? 0 : -1;
 }
@@ -230,13 +210,13 @@ static bool ct_rd_atom_char(const struct ct_rd_atom *a, char c)
 {
 	switch (a->kind) {
 	case 'D':
-		return ct_rd_digit(c);
+		return ct_scan_digit(c);
 	case 'L':
-		return ct_rd_alpha(c);
+		return ct_scan_alpha(c);
 	case 'A':
-		return ct_rd_alnum(c);
+		return ct_scan_alnum(c);
 	default:
-		return ct_rd_lower(c) == a->lit;
+		return ct_scan_to_lower(c) == a->lit;
 	}
 }
 
@@ -249,13 +229,13 @@ static bool ct_rd_word_digits(const char *s, size_t len, size_t i,
 			      bool forward)
 {
 	if (forward) {
-		while (i < len && ct_rd_digit(s[i]))
+		while (i < len && ct_scan_digit(s[i]))
 			i++;
-		return i < len && ct_rd_alpha(s[i]);
+		return i < len && ct_scan_alpha(s[i]);
 	}
-	while (i > 0 && ct_rd_digit(s[i]))
+	while (i > 0 && ct_scan_digit(s[i]))
 		i--;
-	return ct_rd_alpha(s[i]);
+	return ct_scan_alpha(s[i]);
 }
 
 /* What a match must not touch on its right (redact.h, "stands alone"). */
@@ -267,12 +247,12 @@ static bool ct_rd_end_ok(const char *s, size_t len, size_t end, bool grouped)
 		return true;
 	c = s[end];
 	d = end + 1 < len ? s[end + 1] : '\0';
-	if (ct_rd_alnum(c) || strchr("_*#%@", c))
+	if (ct_scan_alnum(c) || strchr("_*#%@", c))
 		return false;
-	if (end > 0 && ct_rd_digit(s[end - 1])) {
-		if (strchr(".,:/", c) && ct_rd_digit(d))
+	if (end > 0 && ct_scan_digit(s[end - 1])) {
+		if (strchr(".,:/", c) && ct_scan_digit(d))
 			return false;
-		if (grouped && (c == ' ' || c == '-') && ct_rd_digit(d) &&
+		if (grouped && (c == ' ' || c == '-') && ct_scan_digit(d) &&
 		    !ct_rd_word_digits(s, len, end + 1, true))
 			return false;
 	}
@@ -288,12 +268,12 @@ static bool ct_rd_start_ok(const char *s, size_t start, bool grouped)
 		return true;
 	c = s[start - 1];
 	b = start >= 2 ? s[start - 2] : '\0';
-	if (ct_rd_alnum(c) || strchr("_*#@$+", c))
+	if (ct_scan_alnum(c) || strchr("_*#@$+", c))
 		return false;
-	if (ct_rd_digit(s[start])) {
-		if (strchr(".,:/", c) && ct_rd_digit(b))
+	if (ct_scan_digit(s[start])) {
+		if (strchr(".,:/", c) && ct_scan_digit(b))
 			return false;
-		if (grouped && (c == ' ' || c == '-') && ct_rd_digit(b) &&
+		if (grouped && (c == ' ' || c == '-') && ct_scan_digit(b) &&
 		    !ct_rd_word_digits(s, start - 1, start - 2, false))
 			return false;
 	}
@@ -336,9 +316,9 @@ static bool ct_rd_match_from(struct ct_rd_matcher *m, size_t ai, size_t pos,
 
 			if (a->kind == 'N') {
 				if (n > 1 && (s[r] == ' ' || s[r] == '-') &&
-				    r + 1 < m->len && ct_rd_digit(s[r + 1]))
+				    r + 1 < m->len && ct_scan_digit(s[r + 1]))
 					r++;
-				if (!ct_rd_digit(s[r]))
+				if (!ct_scan_digit(s[r]))
 					break;
 			} else if (!ct_rd_atom_char(a, s[r])) {
 				break;
@@ -453,7 +433,7 @@ static int ct_rd_check_options(const struct ct_redact_options *opt)
 		return CT_REDACT_EINVAL;
 	if (cc && *cc) {
 		for (k = 0; cc[k]; k++)
-			if (k >= 3 || !ct_rd_digit(cc[k]))
+			if (k >= 3 || !ct_scan_digit(cc[k]))
 				return CT_REDACT_EINVAL;
 		if (cc[0] == '0')
 			return CT_REDACT_EINVAL;
@@ -683,17 +663,7 @@ static const char *ct_rd_tok(const struct ct_rd_ctx *c, size_t i)
 /* Index of the first token that starts at or after byte pos. */
 static size_t ct_rd_tok_at(const struct ct_rd_ctx *c, size_t pos)
 {
-	size_t lo = 0, hi = c->t.n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (c->t.v[mid].start < pos)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return ct_scan_tok_at(&c->t, pos);
 }
 
 /* True when a ":" or "=" lies between token i - 1 and token i. */
@@ -735,37 +705,28 @@ static const char ct_rd_units_after[] =
 	" am pm hrs hr hours hour minutes minute mins min seconds secs sec"
 	" days day weeks week months month years year yrs times ";
 
+/* True when token w is a currency word of ct_rd_currency_before. */
+static bool ct_rd_currency_word(const char *w)
+{
+	return ct_rd_in(ct_rd_currency_before, w);
+}
+
+/* True when token w is a unit of ct_rd_units_after. */
+static bool ct_rd_unit_word(const char *w)
+{
+	return ct_rd_in(ct_rd_units_after, w);
+}
+
 /* True when a currency sign or word comes just before byte a. */
 static bool ct_rd_amount_before(const struct ct_rd_ctx *c, size_t a)
 {
-	const unsigned char *s = (const unsigned char *)c->s;
-	size_t k = a, t;
-
-	while (k > 0 && s[k - 1] == ' ')
-		k--;
-	if (k > 0 && s[k - 1] == '$')
-		return true;
-	if (k >= 2 && s[k - 2] == 0xC2 && s[k - 1] == 0xA3) /* pound sign */
-		return true;
-	if (k >= 3 && s[k - 3] == 0xE2 && s[k - 2] == 0x82 && s[k - 1] == 0xAC)
-		return true; /* euro sign */
-	t = ct_rd_tok_at(c, a);
-	return t > 0 && c->t.v[t - 1].end == k &&
-	       ct_rd_in(ct_rd_currency_before, c->t.v[t - 1].s);
+	return ct_scan_amount_before(c->s, &c->t, a, ct_rd_currency_word);
 }
 
 /* True when a unit or "%" follows byte b. */
 static bool ct_rd_amount_after(const struct ct_rd_ctx *c, size_t b)
 {
-	size_t k = b, t;
-
-	while (k < c->len && c->s[k] == ' ')
-		k++;
-	if (k < c->len && c->s[k] == '%')
-		return true;
-	t = ct_rd_tok_at(c, k);
-	return t < c->t.n && c->t.v[t].start == k &&
-	       ct_rd_in(ct_rd_units_after, c->t.v[t].s);
+	return ct_scan_amount_after(c->s, c->len, &c->t, b, ct_rd_unit_word);
 }
 
 /* True when a value [a, b) is an amount by what surrounds it. */
@@ -836,7 +797,7 @@ static bool ct_rd_push_token(const char *s, size_t a, size_t b,
 			k += 2;
 			continue;
 		}
-		t->s[n++] = ct_rd_lower(s[k]);
+		t->s[n++] = ct_scan_to_lower(s[k]);
 	}
 	t->s[n] = '\0';
 	t->start = a;
@@ -863,8 +824,8 @@ static int ct_rd_split_tokens(struct ct_rd_ctx *c)
 			size_t p = ct_rd_punct_len(s, k, e, true);
 
 			if (p == 3 && memcmp(s + k, "\xE2\x80\x99", 3) == 0 &&
-			    k > c->t.v[i].start && ct_rd_alpha(s[k - 1]) &&
-			    k + 3 < e && ct_rd_alpha(s[k + 3]))
+			    k > c->t.v[i].start && ct_scan_alpha(s[k - 1]) &&
+			    k + 3 < e && ct_scan_alpha(s[k + 3]))
 				p = 0;
 			if (p == 0) {
 				k++;
@@ -890,26 +851,10 @@ out_nomem:
 /* ---------------------------------------------------------------------- */
 /* Digits spoken as words. */
 
-static const char *const ct_rd_digit_words[10] = {
-	"zero", "one", "two", "three", "four",
-	"five", "six", "seven", "eight", "nine"
-};
-
 /* The digit that token i spells, or -1; "oh" counts inside a run. */
 static int ct_rd_digit_word(const struct ct_rd_ctx *c, size_t i, bool in_run)
 {
-	const char *w = ct_rd_tok(c, i);
-	int k;
-
-	for (k = 0; k < 10; k++)
-		if (strcmp(w, ct_rd_digit_words[k]) == 0)
-			return k;
-	if (strcmp(w, "nil") == 0 || strcmp(w, "nought") == 0)
-		return 0;
-	if ((strcmp(w, "oh") == 0 || strcmp(w, "o") == 0) &&
-	    (in_run || ct_rd_digit_word(c, i + 1, true) >= 0))
-		return 0;
-	return -1;
+	return ct_scan_digit_word(&c->t, i, in_run, true); /* with "nought" */
 }
 
 /*
@@ -1054,17 +999,17 @@ static bool ct_rd_iban_ok(const char *v, size_t n)
 	if (n < 15 || n > 34)
 		return false;
 	for (k = 4; k < n; k++)
-		digits += ct_rd_digit(v[k]);
+		digits += ct_scan_digit(v[k]);
 	if (digits < 4)
 		return false;
 	for (k = 0; k < n; k++) {
 		char ch = v[(k + 4) % n]; /* the first four go to the end */
 
-		if (ct_rd_digit(ch))
+		if (ct_scan_digit(ch))
 			rem = (rem * 10 + (unsigned)(ch - '0')) % 97;
 		else
 			rem = (rem * 100 +
-			       (unsigned)(ct_rd_lower(ch) - 'a' + 10)) %
+			       (unsigned)(ct_scan_to_lower(ch) - 'a' + 10)) %
 			      97;
 	}
 	return rem == 1;
@@ -1408,7 +1353,7 @@ static bool ct_rd_value_after(struct ct_rd_ctx *c, enum ct_rd_cue cue,
 
 		/* A national ID spoken with its letter: "... seven b four two". */
 		if (cue == CT_RD_CUE_ID && strlen(ct_rd_tok(c, t)) == 1 &&
-		    ct_rd_alpha(ct_rd_tok(c, t)[0]) &&
+		    ct_scan_alpha(ct_rd_tok(c, t)[0]) &&
 		    ct_rd_digit_word(c, t + 1, true) >= 0 &&
 		    ct_rd_digit_word(c, t + 2, true) >= 0)
 			end = c->t.v[t + 2].end;
@@ -1507,9 +1452,9 @@ static void ct_rd_password_after(struct ct_rd_ctx *c, size_t ce)
 	if (b == a || b - a > CT_RD_PASSWORD_MAX)
 		return;
 	for (k = a; k < b; k++) {
-		low[k - a] = ct_rd_lower(s[k]);
-		if (ct_rd_digit(s[k]) ||
-		    ((unsigned char)s[k] < 0x80 && !ct_rd_alpha(s[k]) &&
+		low[k - a] = ct_scan_to_lower(s[k]);
+		if (ct_scan_digit(s[k]) ||
+		    ((unsigned char)s[k] < 0x80 && !ct_scan_alpha(s[k]) &&
 		     s[k] != '\'' && s[k] != '-'))
 			strong = true;
 	}
@@ -1694,8 +1639,9 @@ static bool ct_rd_answer_password(struct ct_rd_ctx *c)
 	for (k = a; k < b; k++) {
 		if (strchr(" \t\r\n", c->s[k]))
 			return false;
-		strong = strong || ct_rd_digit(c->s[k]) ||
-			 ((unsigned char)c->s[k] < 0x80 && !ct_rd_alpha(c->s[k]));
+		strong = strong || ct_scan_digit(c->s[k]) ||
+			 ((unsigned char)c->s[k] < 0x80 &&
+			  !ct_scan_alpha(c->s[k]));
 	}
 	if (!strong || b - a < 4 || b - a > CT_RD_PASSWORD_MAX)
 		return false;
@@ -1733,77 +1679,8 @@ static void ct_rd_answer(struct ct_rd_ctx *c, unsigned kinds,
 /* ---------------------------------------------------------------------- */
 /* Card and phone numbers written with digits. */
 
-#define CT_RD_GROUPS_MAX 16
-
-/*
- * A run of digit groups: for group g the bytes of its digits [gs, ge), the
- * same with a "+" or "(" before and a ")" after [ps, pe), and whether it
- * follows group g - 1 through one or two spaces or "-" only (plain).
- */
-struct ct_rd_run {
-	size_t ng;
-	size_t ps[CT_RD_GROUPS_MAX], gs[CT_RD_GROUPS_MAX];
-	size_t ge[CT_RD_GROUPS_MAX], pe[CT_RD_GROUPS_MAX];
-	bool plain[CT_RD_GROUPS_MAX];
-};
-
-/*
- * Reads the run that starts at byte i: groups joined by up to three of
- * " ", "-", "." or an opening parenthesis.  Returns the end of its last
- * group.
- */
-static size_t ct_rd_read_run(const struct ct_rd_ctx *c, size_t i,
-			     struct ct_rd_run *r)
-{
-	const char *s = c->s;
-	size_t p = i;
-	bool plain = false;
-
-	r->ng = 0;
-	for (;;) {
-		size_t g = r->ng, q, k = 0;
-		bool dots = false;
-
-		r->gs[g] = p;
-		while (p < c->len && ct_rd_digit(s[p]))
-			p++;
-		r->ge[g] = p;
-		r->ps[g] = r->gs[g];
-		if (r->ps[g] > 0 && s[r->ps[g] - 1] == '(')
-			r->ps[g]--;
-		if (g == 0 && r->ps[g] > 0 && s[r->ps[g] - 1] == '+')
-			r->ps[g]--;
-		if (g == 0 && r->ps[g] > 0 && s[r->ps[g]] == '+' &&
-		    s[r->ps[g] - 1] == '(')
-			r->ps[g]--; /* "(+263) 77 ..." */
-		r->plain[g] = plain && r->ps[g] == r->gs[g];
-		r->pe[g] = p;
-		if (p < c->len && s[p] == ')')
-			r->pe[g] = ++p;
-		r->ng++;
-		if (r->ng == CT_RD_GROUPS_MAX)
-			break;
-		q = p;
-		while (q < c->len && k < 3 &&
-		       (s[q] == ' ' || s[q] == '-' || s[q] == '.')) {
-			dots = dots || s[q] == '.';
-			q++;
-			k++;
-		}
-		plain = k >= 1 && k <= 2 && !dots && r->pe[g] == r->ge[g];
-		if (q + 1 < c->len && s[q] == '(' && ct_rd_digit(s[q + 1]))
-			q++;
-		else if (k == 0)
-			break;
-		if (q >= c->len || !ct_rd_digit(s[q]))
-			break;
-		p = q;
-	}
-	return r->ge[r->ng - 1];
-}
-
 /* Proposes the cards of groups g0..g1-1 of a run; true when there was one. */
-static bool ct_rd_run_cards(struct ct_rd_ctx *c, const struct ct_rd_run *r,
+static bool ct_rd_run_cards(struct ct_rd_ctx *c, const struct ct_scan_run *r,
 			    size_t g0, size_t g1)
 {
 	bool found = false;
@@ -1840,23 +1717,8 @@ static bool ct_rd_run_cards(struct ct_rd_ctx *c, const struct ct_rd_run *r,
 	return found;
 }
 
-/*
- * True when a run has the shape of a card number, valid or not (one run of
- * 13 digits or more, or groups of four): no phone is looked for in it.
- */
-static bool ct_rd_card_like(const struct ct_rd_run *r)
-{
-	size_t k, total = 0, fours = 0;
-
-	for (k = 0; k < r->ng; k++) {
-		total += r->ge[k] - r->gs[k];
-		fours += r->ge[k] - r->gs[k] == 4;
-	}
-	return total >= 13 && (r->ng == 1 || (r->ng >= 3 && fours + 1 >= r->ng));
-}
-
 /* Proposes the phones of groups g0..g1-1 of a run: longest from the left. */
-static void ct_rd_run_phones(struct ct_rd_ctx *c, const struct ct_rd_run *r,
+static void ct_rd_run_phones(struct ct_rd_ctx *c, const struct ct_scan_run *r,
 			     size_t g0, size_t g1)
 {
 	while (g0 < g1) {
@@ -1885,17 +1747,18 @@ static void ct_rd_run_phones(struct ct_rd_ctx *c, const struct ct_rd_run *r,
 static void ct_rd_find_digit_runs(struct ct_rd_ctx *c)
 {
 	bool phones = c->r->phone_mode != CT_REDACT_KEEP;
-	struct ct_rd_run r;
+	struct ct_scan_run r;
 	size_t i = 0;
 
 	while (i < c->len) {
 		size_t g0 = 0, g1;
 
-		if (!ct_rd_digit(c->s[i]) || (i > 0 && ct_rd_digit(c->s[i - 1]))) {
+		if (!ct_scan_digit(c->s[i]) ||
+		    (i > 0 && ct_scan_digit(c->s[i - 1]))) {
 			i++;
 			continue;
 		}
-		i = ct_rd_read_run(c, i, &r);
+		i = ct_scan_read_run(c->s, c->len, i, &r);
 		if (ct_rd_quiet(c, r.ps[0]) || ct_rd_quiet(c, r.gs[0]))
 			continue;
 		g1 = r.ng;
@@ -1907,8 +1770,10 @@ static void ct_rd_find_digit_runs(struct ct_rd_ctx *c)
 			g1--;
 		if (g0 >= g1)
 			continue;
+		/* A run shaped like a card, valid or not (13 digits or more
+		 * in one group, or groups of four), is no phone. */
 		if (!ct_rd_run_cards(c, &r, g0, g1) && phones &&
-		    !ct_rd_card_like(&r))
+		    !ct_scan_card_like(&r, 13))
 			ct_rd_run_phones(c, &r, g0, g1);
 	}
 }
@@ -1952,13 +1817,14 @@ static size_t ct_rd_iban_at(struct ct_rd_ctx *c, size_t i)
 	char v[40];
 	size_t chars[12], bytes[12], n = 0, nv = 4, p = i + 4;
 
-	if (i + 4 > c->len || !ct_rd_alpha(s[i]) || !ct_rd_alpha(s[i + 1]) ||
-	    !ct_rd_digit(s[i + 2]) || !ct_rd_digit(s[i + 3]) ||
+	if (i + 4 > c->len ||
+	    !ct_scan_alpha(s[i]) || !ct_scan_alpha(s[i + 1]) ||
+	    !ct_scan_digit(s[i + 2]) || !ct_scan_digit(s[i + 3]) ||
 	    !ct_rd_start_ok(s, i, false))
 		return 0;
 	memcpy(v, s + i, 4);
-	if (p < c->len && ct_rd_alnum(s[p])) {
-		while (p < c->len && ct_rd_alnum(s[p]) && nv < 35)
+	if (p < c->len && ct_scan_alnum(s[p])) {
+		while (p < c->len && ct_scan_alnum(s[p]) && nv < 35)
 			v[nv++] = s[p++];
 		if (ct_rd_end_ok(s, c->len, p, false) && ct_rd_iban_ok(v, nv)) {
 			ct_rd_add(c, CT_REDACT_TYPE_IBAN, i, p,
@@ -1968,10 +1834,10 @@ static size_t ct_rd_iban_at(struct ct_rd_ctx *c, size_t i)
 		return 0;
 	}
 	while (n < sizeof(chars) / sizeof(chars[0]) && p + 1 < c->len &&
-	       s[p] == ' ' && ct_rd_alnum(s[p + 1])) {
+	       s[p] == ' ' && ct_scan_alnum(s[p + 1])) {
 		size_t q = p + 1, gl = 0;
 
-		while (q < c->len && ct_rd_alnum(s[q]) && gl < 5) {
+		while (q < c->len && ct_scan_alnum(s[q]) && gl < 5) {
 			q++;
 			gl++;
 		}
@@ -2020,7 +1886,7 @@ static void ct_rd_find_patterns(struct ct_rd_ctx *c)
 		for (i = 0; i < c->len;) {
 			size_t e = ct_rd_match(p, c->s, c->len, i);
 
-			if (e > i && !(ct_rd_digit(c->s[i]) &&
+			if (e > i && !(ct_scan_digit(c->s[i]) &&
 				       ct_rd_amount(c, i, e))) {
 				ct_rd_add(c, p->type, i, e, CT_RD_PRIO_STRICT,
 					  NULL);
@@ -2030,40 +1896,6 @@ static void ct_rd_find_patterns(struct ct_rd_ctx *c)
 			}
 		}
 	}
-}
-
-/* Bytes of the local part and of the domain of an address. */
-static bool ct_rd_local_char(char c)
-{
-	return ct_rd_alnum(c) || (c != '\0' && strchr("._%+-", c));
-}
-
-static bool ct_rd_domain_char(char c)
-{
-	return ct_rd_alnum(c) || c == '.' || c == '-';
-}
-
-/* True when s (n bytes) is a domain name with a letters-only top level. */
-static bool ct_rd_domain_ok(const char *s, size_t n)
-{
-	size_t k = 0, labels = 0;
-
-	while (k < n) {
-		size_t a = k;
-		bool alpha = true;
-
-		while (k < n && s[k] != '.') {
-			alpha = alpha && ct_rd_alpha(s[k]);
-			k++;
-		}
-		if (k == a || k - a > 63 || s[a] == '-' || s[k - 1] == '-')
-			return false;
-		labels++;
-		if (k == n)
-			return labels >= 2 && alpha && k - a >= 2;
-		k++;
-	}
-	return false;
 }
 
 /* Finds written email addresses ("tendai.moyo@gmail.com"). */
@@ -2076,28 +1908,13 @@ static void ct_rd_find_emails(struct ct_rd_ctx *c)
 		return;
 	for (i = 0; i < c->len; i++) {
 		char low[CT_EXTRACT_EMAIL_LEN];
-		size_t l = i, r = i + 1;
-		bool ok = true;
+		size_t l, r;
 
-		if (s[i] != '@')
-			continue;
-		while (l > 0 && ct_rd_local_char(s[l - 1]))
-			l--;
-		while (l < i && s[l] == '.')
-			l++;
-		while (r < c->len && ct_rd_domain_char(s[r]))
-			r++;
-		while (r > i + 1 && (s[r - 1] == '.' || s[r - 1] == '-'))
-			r--;
-		if (l == i || i - l > 64 || s[i - 1] == '.' ||
-		    r - l >= sizeof(low))
-			continue;
-		for (k = l; k + 1 < i; k++)
-			ok = ok && !(s[k] == '.' && s[k + 1] == '.');
-		if (!ok || !ct_rd_domain_ok(s + i + 1, r - i - 1))
+		/* At most sizeof(low) - 1 bytes, so that it fits in low. */
+		if (!ct_scan_email_at(s, c->len, i, sizeof(low) - 1, &l, &r))
 			continue;
 		for (k = l; k < r; k++)
-			low[k - l] = ct_rd_lower(s[k]);
+			low[k - l] = ct_scan_to_lower(s[k]);
 		low[r - l] = '\0';
 		ct_rd_add(c, CT_REDACT_TYPE_EMAIL, l, r, CT_RD_PRIO_CONTACT,
 			  low);
@@ -2345,7 +2162,7 @@ int ct_redact_hash(const struct ct_redact *r, const char *kind,
 		    !memchr(value + a, '@', b - a))
 			return CT_REDACT_EINVAL;
 		for (k = a; k < b; k++)
-			norm[k - a] = ct_rd_lower(value[k]);
+			norm[k - a] = ct_scan_to_lower(value[k]);
 		norm[b - a] = '\0';
 	} else {
 		return CT_REDACT_EINVAL;
