@@ -86,7 +86,7 @@ static const struct ct_cfg_setting ct_cfg_settings[] = {
 	  "libpq connection string; empty: PG* variables" },
 	CT_CFG_NUM("batch.max_events", batch_max_events, 5000, 1, 1000000,
 		   NULL, "most events applied in one transaction"),
-	CT_CFG_NUM("batch.parallelism", batch_parallelism, 2, 1, 16, NULL,
+	CT_CFG_NUM("batch.parallelism", batch_parallelism, 1, 1, 16, NULL,
 		   "PostgreSQL connections applying parts of a batch at once"),
 	CT_CFG_NUM("batch.max_wait_ms", batch_max_wait_ms, 100, 0, 60000, NULL,
 		   "longest wait to fill a batch"),

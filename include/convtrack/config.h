@@ -79,7 +79,7 @@ struct ct_config {
 	/* batch */
 	int batch_max_events;  /* batch.max_events, 5000, 1..1000000 */
 	int batch_max_wait_ms; /* batch.max_wait_ms, 100, 0..60000 */
-	int batch_parallelism; /* batch.parallelism, 2, 1..16 */
+	int batch_parallelism; /* batch.parallelism, 1, 1..16 */
 
 	/* retry: capped exponential backoff for transient failures */
 	int retry_initial_ms; /* retry.initial_ms, 100, 1..3600000 */

@@ -30,10 +30,14 @@ def run_order(args):
     order = model.shuffled(events, SEED * 1000 + i)
     batch = rnd.choice(("1", "3", "17", "100", "5000"))
     live = i % 2 == 1
-    desc = "order %d (batch.max_events=%s, %s)" % (
-        i, batch, "chunks while running" if live else "all before start")
+    # batches split over two connections (batch.parallelism) in every
+    # other pair of orders; large batches of those take the parallel path
+    parallel = "2" if i % 4 >= 2 else "1"
+    desc = "order %d (batch.max_events=%s, parallelism %s, %s)" % (
+        i, batch, parallel, "chunks while running" if live else "all before start")
     with ctlib.case("conv%d" % i) as c:
-        extra = {"CONVTRACK_BATCH_MAX_EVENTS": batch}
+        extra = {"CONVTRACK_BATCH_MAX_EVENTS": batch,
+                 "CONVTRACK_BATCH_PARALLELISM": parallel}
         if not live:
             c.produce(order)
             c.start_worker(extra)
