@@ -41,7 +41,7 @@ ROOT = os.path.dirname(HERE)
 INPUT = ["participant-joined", "message", "authenticated", "call-ended"]
 OUTPUT = ["summary-generated", "convtrack-dead-letter"]
 PRODUCE_OPTS = ["-X", "linger.ms=50", "-X", "batch.num.messages=10000"]
-PRODUCER_BATCH = ["65536"]
+PRODUCER_BATCH = ["1000000"]
 COMPRESSION = ["zstd"]
 HZ = os.sysconf("SC_CLK_TCK")
 
@@ -928,7 +928,7 @@ def main():
     ap.add_argument("--stored", type=int, default=5000000,
                     help="messages preloaded for the 'stored' figure (0: skip)")
     ap.add_argument("--partitions", type=int, default=32)
-    ap.add_argument("--producer-batch-bytes", default="65536",
+    ap.add_argument("--producer-batch-bytes", default="1000000",
                     help="batch.size of the producer that fills the topics: the size of "
                     "the record batches the worker then fetches")
     ap.add_argument("--compression", default="zstd",
