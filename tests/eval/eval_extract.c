@@ -21,11 +21,10 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "datasets.h"
 #include "convtrack/extract.h"
 #include "convtrack/text.h"
 
-#define CLINC_PATH "data/clinc150/data_train_val.json"
-#define BANKING_PATH "data/banking77/train.csv"
 #define FIXTURE_PATH "tests/fixtures/extract/names.tsv"
 #define MAX_FALSE_RATE 0.01
 #define EXAMPLES 20
@@ -41,24 +40,6 @@ struct tally {
 	size_t all_phones; /* every text that yields a phone */
 	size_t shown_false, shown_self, shown_phone;
 };
-
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL) {
-		*len = fread(buf, 1, (size_t)n, f);
-		buf[*len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
 
 /* True when the text has the token "i'm", or "i am", or "call me". */
 static bool has_trigger(const char *text, size_t len)
@@ -124,142 +105,24 @@ static int run_one(struct tally *ty, const char *src, const char *text,
 	return 0;
 }
 
-static int run_clinc(struct tally *ty)
+/* A CLINC150 text: self-introductions are its change_user_name intent. */
+static int clinc_text(void *arg, const char *src, const char *text, size_t len,
+		      const char *label)
 {
-	static const char *const splits[] = { "train", "val", "oos_train",
-					      "oos_val" };
-	char err[256];
-	size_t len, s, i;
-	char *buf = read_all(CLINC_PATH, &len);
-	yajl_val root;
-	int rc = -1;
-
-	if (!buf) {
-		fprintf(stderr, "eval_extract: cannot read %s\n", CLINC_PATH);
+	if (!label) {
+		fprintf(stderr, "eval_extract: %s: bad item\n", DS_CLINC_PATH);
 		return -1;
 	}
-	root = yajl_tree_parse(buf, err, sizeof(err));
-	free(buf);
-	if (!root) {
-		fprintf(stderr, "eval_extract: %s: %s\n", CLINC_PATH, err);
-		return -1;
-	}
-	for (s = 0; s < sizeof(splits) / sizeof(splits[0]); s++) {
-		const char *path[] = { splits[s], NULL };
-		yajl_val arr = yajl_tree_get(root, path, yajl_t_array);
-
-		if (!arr) {
-			fprintf(stderr, "eval_extract: %s: no split %s\n",
-				CLINC_PATH, splits[s]);
-			goto out_free_tree;
-		}
-		for (i = 0; i < arr->u.array.len; i++) {
-			yajl_val pair = arr->u.array.values[i];
-			const char *text, *intent;
-
-			if (!YAJL_IS_ARRAY(pair) || pair->u.array.len < 2 ||
-			    !YAJL_IS_STRING(pair->u.array.values[0]) ||
-			    !YAJL_IS_STRING(pair->u.array.values[1])) {
-				fprintf(stderr, "eval_extract: %s: bad item\n",
-					CLINC_PATH);
-				goto out_free_tree;
-			}
-			text = YAJL_GET_STRING(pair->u.array.values[0]);
-			intent = YAJL_GET_STRING(pair->u.array.values[1]);
-			if (run_one(ty, "clinc", text, strlen(text),
-				    strcmp(intent, "change_user_name") == 0) <
-			    0)
-				goto out_free_tree;
-		}
-	}
-	rc = 0;
-out_free_tree:
-	yajl_tree_free(root);
-	return rc;
+	return run_one(arg, src, text, len,
+		       strcmp(label, "change_user_name") == 0);
 }
 
-/*
- * Reads the next field of RFC 4180 CSV at *p into field (unquoted, "" -> ")
- * and sets *eol when the record ends after it.  Returns -1 at the end.
- */
-static int csv_field(const char **p, const char *end, char *field, size_t cap,
-		     size_t *flen, bool *eol)
+/* A BANKING77 text: none introduces its speaker. */
+static int banking_text(void *arg, const char *src, const char *text,
+			size_t len, const char *label)
 {
-	const char *s = *p;
-	size_t n = 0;
-
-	if (s >= end)
-		return -1;
-	if (*s == '"') {
-		for (s++; s < end; s++) {
-			if (*s == '"') {
-				if (s + 1 < end && s[1] == '"') {
-					s++;
-				} else {
-					s++;
-					break;
-				}
-			}
-			if (n + 1 < cap)
-				field[n++] = *s;
-		}
-	} else {
-		for (; s < end && *s != ',' && *s != '\n' && *s != '\r'; s++)
-			if (n + 1 < cap)
-				field[n++] = *s;
-	}
-	field[n] = '\0';
-	*flen = n;
-	*eol = s >= end || *s != ',';
-	if (s < end && *s == ',')
-		s++;
-	else {
-		if (s < end && *s == '\r')
-			s++;
-		if (s < end && *s == '\n')
-			s++;
-	}
-	*p = s;
-	return 0;
-}
-
-static int run_banking(struct tally *ty)
-{
-	static char text[65536], field[65536];
-	size_t len, tlen = 0, flen, col = 0, row = 0;
-	char *buf = read_all(BANKING_PATH, &len);
-	const char *p, *end;
-	bool eol;
-	int rc = 0;
-
-	if (!buf) {
-		fprintf(stderr, "eval_extract: cannot read %s\n", BANKING_PATH);
-		return -1;
-	}
-	p = buf;
-	end = buf + len;
-	while (csv_field(&p, end, field, sizeof(field), &flen, &eol) == 0) {
-		if (col == 0) {
-			memcpy(text, field, flen + 1);
-			tlen = flen;
-		}
-		col++;
-		if (!eol)
-			continue;
-		if (row++ > 0 && col >= 2 &&
-		    run_one(ty, "banking", text, tlen, false) < 0) {
-			rc = -1;
-			break;
-		}
-		col = 0;
-	}
-	free(buf);
-	if (row < 1000) {
-		fprintf(stderr, "eval_extract: %s: only %zu rows\n",
-			BANKING_PATH, row);
-		rc = -1;
-	}
-	return rc;
+	(void)label;
+	return run_one(arg, src, text, len, false);
 }
 
 /* Recall on the fixture's self-introductions, false names on its negatives. */
@@ -315,7 +178,8 @@ int main(void)
 
 	memset(&ty, 0, sizeof(ty));
 	printf("Examples (at most %d of each kind):\n", EXAMPLES);
-	if (run_clinc(&ty) < 0 || run_banking(&ty) < 0 ||
+	if (ds_each_clinc("eval_extract", clinc_text, &ty) < 0 ||
+	    ds_each_banking77("eval_extract", banking_text, &ty) < 0 ||
 	    run_fixture(&pos, &hit, &neg, &fp) < 0)
 		return 2;
 	rate = ty.texts ? (double)ty.false_names / (double)ty.texts : 0.0;

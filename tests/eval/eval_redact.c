@@ -23,10 +23,9 @@
 
 #include <yajl/yajl_tree.h>
 
+#include "datasets.h"
 #include "convtrack/redact.h"
 
-#define CLINC_PATH "data/clinc150/data_train_val.json"
-#define BANKING_PATH "data/banking77/train.csv"
 #define FIXTURE_PATH "tests/fixtures/redact/pii_utterances.tsv"
 #define MIN_RECALL 0.99
 #define MAX_CHANGED_RATE 0.005
@@ -56,24 +55,6 @@ struct span {
 	enum ct_redact_type type;
 	size_t start, end;
 };
-
-static char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    fseek(f, 0, SEEK_SET) == 0 &&
-	    (buf = malloc((size_t)n + 1)) != NULL) {
-		*len = fread(buf, 1, (size_t)n, f);
-		buf[*len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
 
 static int type_of(const char *name, size_t n, enum ct_redact_type *out)
 {
@@ -240,138 +221,19 @@ static int run_text(const struct ct_redact *r, struct tally *ty,
 	return 0;
 }
 
-static int run_clinc(const struct ct_redact *r, struct tally *ty)
+/* What the data-set walk hands to run_text(). */
+struct run_ctx {
+	const struct ct_redact *r;
+	struct tally *ty;
+};
+
+static int data_text(void *arg, const char *src, const char *text, size_t len,
+		     const char *label)
 {
-	static const char *const splits[] = { "train", "val", "oos_train",
-					      "oos_val" };
-	char err[256];
-	size_t len, s, i;
-	char *buf = read_all(CLINC_PATH, &len);
-	yajl_val root;
-	int rc = -1;
+	struct run_ctx *c = arg;
 
-	if (!buf) {
-		fprintf(stderr, "eval_redact: cannot read %s\n", CLINC_PATH);
-		return -1;
-	}
-	root = yajl_tree_parse(buf, err, sizeof(err));
-	free(buf);
-	if (!root) {
-		fprintf(stderr, "eval_redact: %s: %s\n", CLINC_PATH, err);
-		return -1;
-	}
-	for (s = 0; s < sizeof(splits) / sizeof(splits[0]); s++) {
-		const char *path[] = { splits[s], NULL };
-		yajl_val arr = yajl_tree_get(root, path, yajl_t_array);
-
-		if (!arr) {
-			fprintf(stderr, "eval_redact: %s: no split %s\n",
-				CLINC_PATH, splits[s]);
-			goto out_free_tree;
-		}
-		for (i = 0; i < arr->u.array.len; i++) {
-			yajl_val pair = arr->u.array.values[i];
-			const char *text;
-
-			if (!YAJL_IS_ARRAY(pair) || pair->u.array.len < 1 ||
-			    !YAJL_IS_STRING(pair->u.array.values[0])) {
-				fprintf(stderr, "eval_redact: %s: bad item\n",
-					CLINC_PATH);
-				goto out_free_tree;
-			}
-			text = YAJL_GET_STRING(pair->u.array.values[0]);
-			if (run_text(r, ty, "clinc", text, strlen(text)) < 0)
-				goto out_free_tree;
-		}
-	}
-	rc = 0;
-out_free_tree:
-	yajl_tree_free(root);
-	return rc;
-}
-
-/*
- * Reads the next field of RFC 4180 CSV at *p into field (unquoted, "" -> ")
- * and sets *eol when the record ends after it.  Returns -1 at the end.
- */
-static int csv_field(const char **p, const char *end, char *field, size_t cap,
-		     size_t *flen, bool *eol)
-{
-	const char *s = *p;
-	size_t n = 0;
-
-	if (s >= end)
-		return -1;
-	if (*s == '"') {
-		for (s++; s < end; s++) {
-			if (*s == '"') {
-				if (s + 1 < end && s[1] == '"') {
-					s++;
-				} else {
-					s++;
-					break;
-				}
-			}
-			if (n + 1 < cap)
-				field[n++] = *s;
-		}
-	} else {
-		for (; s < end && *s != ',' && *s != '\n' && *s != '\r'; s++)
-			if (n + 1 < cap)
-				field[n++] = *s;
-	}
-	field[n] = '\0';
-	*flen = n;
-	*eol = s >= end || *s != ',';
-	if (s < end && *s == ',') {
-		s++;
-	} else {
-		if (s < end && *s == '\r')
-			s++;
-		if (s < end && *s == '\n')
-			s++;
-	}
-	*p = s;
-	return 0;
-}
-
-static int run_banking(const struct ct_redact *r, struct tally *ty)
-{
-	static char text[65536], field[65536];
-	size_t len, tlen = 0, flen, col = 0, row = 0;
-	char *buf = read_all(BANKING_PATH, &len);
-	const char *p, *end;
-	bool eol;
-	int rc = 0;
-
-	if (!buf) {
-		fprintf(stderr, "eval_redact: cannot read %s\n", BANKING_PATH);
-		return -1;
-	}
-	p = buf;
-	end = buf + len;
-	while (csv_field(&p, end, field, sizeof(field), &flen, &eol) == 0) {
-		if (col == 0) {
-			memcpy(text, field, flen + 1);
-			tlen = flen;
-		}
-		col++;
-		if (!eol)
-			continue;
-		if (row++ > 0 && col >= 2 &&
-		    run_text(r, ty, "banking", text, tlen) < 0) {
-			rc = -1;
-			break;
-		}
-		col = 0;
-	}
-	free(buf);
-	if (row < 1000) {
-		fprintf(stderr, "eval_redact: %s: only %zu rows\n",
-			BANKING_PATH, row);
-		rc = -1;
-	}
-	return rc;
+	(void)label;
+	return run_text(c->r, c->ty, src, text, len);
 }
 
 static double ratio(size_t a, size_t b)
@@ -436,6 +298,7 @@ int main(void)
 	static const unsigned char key[] = "eval_redact key: not a secret";
 	struct ct_redact_options opt;
 	struct ct_redact *r;
+	struct run_ctx ctx;
 	struct tally ty;
 	int code;
 
@@ -447,9 +310,12 @@ int main(void)
 		fprintf(stderr, "eval_redact: ct_redact_new failed\n");
 		return 2;
 	}
+	ctx.r = r;
+	ctx.ty = &ty;
 	printf("Examples (at most %d of each kind):\n", EXAMPLES);
-	if (run_fixture(r, &ty) < 0 || run_clinc(r, &ty) < 0 ||
-	    run_banking(r, &ty) < 0) {
+	if (run_fixture(r, &ty) < 0 ||
+	    ds_each_clinc("eval_redact", data_text, &ctx) < 0 ||
+	    ds_each_banking77("eval_redact", data_text, &ctx) < 0) {
 		ct_redact_free(r);
 		return 2;
 	}
