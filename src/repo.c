@@ -51,8 +51,9 @@ enum ct_repo_stmt {
 	STMT_JOINS,
 	STMT_AUTHS,
 	STMT_ENDS,
-	STMT_MESSAGES,
-	STMT_CLASH,
+	STMT_MSG_PROBE,
+	STMT_MSG_UPSERT,
+	STMT_SESSIONS,
 	STMT_REFRESH_SESSIONS,
 	STMT_ENSURE_PROFILES,
 	STMT_USER_ATTRS,
@@ -121,91 +122,20 @@ static const char SQL_ENDS[] =
 	" ON CONFLICT (event_id) DO NOTHING";
 
 /*
- * Messages and session counters.  $1..$7 message events (event_id,
- * message_id, session_id, occurred_at, role, content, seq); several events of
- * one message_id are folded first: occurred_at is the earliest, role and
- * content the latest event's, seq the latest event's that carries one (rule
- * 6).  A stored message changes only when an event is newer; a message
- * stored under another session is left alone (the clash check rejects it).
- * $8..$10 every session of the batch with its earliest and latest event
- * time; message_count grows by the messages inserted.
+ * Session counters, after the messages (repo_messages.c): $1..$3 every
+ * session of the batch with its earliest and latest event time, $4 the
+ * messages newly stored for it.
  */
-static const char SQL_MESSAGES[] =
-	"WITH b AS ("
-	"  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[],"
-	"   $4::timestamptz[], $5::text[], $6::text[], $7::bigint[], $11::bool[])"
-	"   AS b(event_id, message_id, session_id, at, role, content, seq, banking)"
-	"), agg AS ("
-	"  SELECT DISTINCT ON (message_id) message_id, session_id, role, content,"
-	"   banking, at AS version_at, event_id AS version_event_id,"
-	"   min(at) OVER (PARTITION BY message_id) AS first_at"
-	"  FROM b ORDER BY message_id, at DESC, event_id DESC"
-	"), seqs AS ("
-	"  SELECT DISTINCT ON (message_id) message_id, seq, at AS seq_at,"
-	"   event_id AS seq_event_id"
-	"  FROM b WHERE seq IS NOT NULL ORDER BY message_id, at DESC, event_id DESC"
-	"), up AS ("
-	"  INSERT INTO conversation_messages AS m (message_id, session_id, role,"
-	"   content, is_banking_query, seq, occurred_at, version_at,"
-	"   version_event_id, seq_at, seq_event_id)"
-	"  SELECT a.message_id, a.session_id, a.role, a.content, a.banking, s.seq,"
-	"   a.first_at, a.version_at, a.version_event_id, s.seq_at, s.seq_event_id"
-	"  FROM agg a LEFT JOIN seqs s USING (message_id)"
-	"  ON CONFLICT (message_id) DO UPDATE SET"
-	"   occurred_at = LEAST(m.occurred_at, EXCLUDED.occurred_at),"
-	"   role = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
-	"     > (m.version_at, m.version_event_id) THEN EXCLUDED.role ELSE m.role END,"
-	"   content = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
-	"     > (m.version_at, m.version_event_id) THEN EXCLUDED.content"
-	"     ELSE m.content END,"
-	"   is_banking_query = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
-	"     > (m.version_at, m.version_event_id) THEN EXCLUDED.is_banking_query"
-	"     ELSE m.is_banking_query END,"
-	"   version_event_id = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
-	"     > (m.version_at, m.version_event_id) THEN EXCLUDED.version_event_id"
-	"     ELSE m.version_event_id END,"
-	"   version_at = GREATEST(m.version_at, EXCLUDED.version_at),"
-	"   seq = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
-	"     (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
-	"     THEN EXCLUDED.seq ELSE m.seq END,"
-	"   seq_event_id = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
-	"     (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
-	"     THEN EXCLUDED.seq_event_id ELSE m.seq_event_id END,"
-	"   seq_at = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
-	"     (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
-	"     THEN EXCLUDED.seq_at ELSE m.seq_at END"
-	"  WHERE m.session_id = EXCLUDED.session_id AND ("
-	"   EXCLUDED.occurred_at < m.occurred_at"
-	"   OR (EXCLUDED.version_at, EXCLUDED.version_event_id)"
-	"      > (m.version_at, m.version_event_id)"
-	"   OR (EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
-	"      (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))))"
-	"  RETURNING m.session_id, (m.xmax = 0) AS inserted"
-	"), counts AS ("
-	"  SELECT session_id, count(*) FILTER (WHERE inserted) AS n FROM up"
-	"  GROUP BY session_id"
-	")"
-	" INSERT INTO agent_sessions AS s (session_id, started_at, last_event_at,"
+static const char SQL_SESSIONS[] =
+	"INSERT INTO agent_sessions AS s (session_id, started_at, last_event_at,"
 	"  message_count)"
-	" SELECT t.sid, t.min_at, t.max_at, COALESCE(c.n, 0)"
-	" FROM unnest($8::uuid[], $9::timestamptz[], $10::timestamptz[])"
-	"  AS t(sid, min_at, max_at)"
-	" LEFT JOIN counts c ON c.session_id = t.sid"
+	" SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[],"
+	"  $4::int[])"
 	" ON CONFLICT (session_id) DO UPDATE SET"
 	"  started_at = LEAST(s.started_at, EXCLUDED.started_at),"
 	"  last_event_at = GREATEST(s.last_event_at, EXCLUDED.last_event_at),"
 	"  message_count = s.message_count + EXCLUDED.message_count,"
 	"  last_applied_at = now(), updated_at = now()";
-
-/*
- * $1 message ids, $2 their sessions: the 1-based positions of messages
- * stored under another session (contract section 2: dead-letter them).
- */
-static const char SQL_CLASH[] =
-	"SELECT b.i FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY"
-	"  AS b(mid, sid, i)"
-	" JOIN conversation_messages m ON m.message_id = b.mid"
-	" WHERE m.session_id <> b.sid";
 
 /*
  * Rule 1 and the session attributes, from the facts, for sessions $1: key
@@ -337,8 +267,9 @@ static const struct {
 	[STMT_JOINS] = { "ct_joins", SQL_JOINS, 8 },
 	[STMT_AUTHS] = { "ct_auths", SQL_AUTHS, 6 },
 	[STMT_ENDS] = { "ct_ends", SQL_ENDS, 5 },
-	[STMT_MESSAGES] = { "ct_messages", SQL_MESSAGES, 11 },
-	[STMT_CLASH] = { "ct_clash", SQL_CLASH, 2 },
+	[STMT_MSG_PROBE] = { "ct_msg_probe", CT_SQL_MSG_PROBE, 1 },
+	[STMT_MSG_UPSERT] = { "ct_msg_upsert", CT_SQL_MSG_UPSERT, 8 },
+	[STMT_SESSIONS] = { "ct_sessions", SQL_SESSIONS, 4 },
 	[STMT_REFRESH_SESSIONS] = { "ct_refresh_sessions", SQL_REFRESH_SESSIONS, 1 },
 	[STMT_ENSURE_PROFILES] = { "ct_ensure_profiles", SQL_ENSURE_PROFILES, 4 },
 	[STMT_USER_ATTRS] = { "ct_user_attrs", SQL_USER_ATTRS, 1 },
@@ -518,8 +449,15 @@ void ct_repo_rollback(struct ct_repo *repo)
 static enum ct_repo_status ct_repo_run(struct ct_repo *repo, enum ct_repo_stmt stmt,
 				       const char *const *params, PGresult **out)
 {
-	PGresult *res = PQexecPrepared(repo->conn, ct_repo_stmts[stmt].name,
-				       ct_repo_stmts[stmt].nparams, params, NULL,
+	return ct_repo_run_named(repo, ct_repo_stmts[stmt].name,
+				 ct_repo_stmts[stmt].nparams, params, out);
+}
+
+enum ct_repo_status ct_repo_run_named(struct ct_repo *repo, const char *name,
+				      int nparams, const char *const *params,
+				      PGresult **out)
+{
+	PGresult *res = PQexecPrepared(repo->conn, name, nparams, params, NULL,
 				       NULL, 0);
 	ExecStatusType rs = PQresultStatus(res);
 	enum ct_repo_status st;
@@ -544,13 +482,16 @@ static enum ct_repo_status ct_repo_run(struct ct_repo *repo, enum ct_repo_stmt s
 
 /* The batch as column arrays: one array literal per statement parameter. */
 struct ct_repo_cols {
-	struct ct_pgarray j[8], a[6], e[5], m[8];
+	struct ct_pgarray j[8], a[6], e[5];
 	struct ct_pgarray sess, sess_min, sess_max, structural, msg_sess;
 	struct ct_pgarray keys, key_ids, users, user_ids;
 	size_t njoins, nauths, nends, nmsgs;
 	int64_t *base_locks; /* sessions, key and user profiles of the batch */
-	size_t nbase;
+	size_t nbase, nsess;
 	size_t *msg_index; /* message position -> event index */
+	const char **sess_ids; /* the batch's sessions, sorted (= sess) */
+	int64_t *sess_new; /* messages newly stored per session */
+	struct ct_repo_msgs msgs;
 };
 
 /* First 64 bits of a canonical UUID string: the advisory lock key. */
@@ -632,12 +573,13 @@ static void ct_repo_cols_free(struct ct_repo_cols *c)
 		ct_pgarray_free(&c->a[i]);
 	for (i = 0; i < 5; i++)
 		ct_pgarray_free(&c->e[i]);
-	for (i = 0; i < 8; i++)
-		ct_pgarray_free(&c->m[i]);
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		ct_pgarray_free(all[i]);
 	free(c->base_locks);
 	free(c->msg_index);
+	free(c->sess_ids);
+	free(c->sess_new);
+	ct_repo_msgs_free(&c->msgs);
 }
 
 /* Adds one event's columns to the arrays of its type. */
@@ -687,19 +629,6 @@ static int ct_repo_cols_add_event(struct ct_repo_cols *c, const struct ct_event 
 		c->nends++;
 		break;
 	case CT_EVENT_MESSAGE:
-		ct_pgarray_add(&c->m[0], ev->event_id);
-		ct_pgarray_add(&c->m[1], ev->u.message.message_id);
-		ct_pgarray_add(&c->m[2], ev->session_id);
-		ct_pgarray_add_time(&c->m[3], ev->occurred_at_us);
-		ct_pgarray_add(&c->m[4], ct_event_role_name(ev->u.message.role));
-		ct_pgarray_add_len(&c->m[5], ev->u.message.content,
-				   ev->u.message.content_len);
-		if (ev->u.message.has_seq)
-			ct_pgarray_add_int(&c->m[6], ev->u.message.seq);
-		else
-			ct_pgarray_add(&c->m[6], NULL);
-		ct_pgarray_add(&c->m[7], !ev->u.message.has_banking ? NULL :
-			       ev->u.message.is_banking ? "t" : "f");
 		c->msg_index[c->nmsgs++] = index;
 		break;
 	default:
@@ -734,6 +663,7 @@ static int ct_repo_cols_sessions(struct ct_repo_cols *c,
 			else
 				messages = true;
 		}
+		c->sess_ids[c->nsess++] = sorted[i]->session_id;
 		ct_pgarray_add(&c->sess, sorted[i]->session_id);
 		ct_pgarray_add_time(&c->sess_min, lo);
 		ct_pgarray_add_time(&c->sess_max, hi);
@@ -786,13 +716,18 @@ static int ct_repo_cols_build(struct ct_repo_cols *c,
 	memset(c, 0, sizeof(*c));
 	c->base_locks = calloc(3 * n + 1, sizeof(*c->base_locks));
 	c->msg_index = calloc(n + 1, sizeof(*c->msg_index));
-	if (!keys || !users || !c->base_locks || !c->msg_index)
+	c->sess_ids = calloc(n + 1, sizeof(*c->sess_ids));
+	c->sess_new = calloc(n + 1, sizeof(*c->sess_new));
+	ct_pgarray_init(&c->msgs.ids);
+	if (!keys || !users || !c->base_locks || !c->msg_index || !c->sess_ids ||
+	    !c->sess_new)
 		goto out_free_lists;
 	for (i = 0; i < n; i++)
 		if (ct_repo_cols_add_event(c, events[i], i, keys, &nkeys, users,
 					   &nusers) < 0)
 			goto out_free_lists;
-	if (ct_repo_cols_sessions(c, events, n) < 0)
+	if (ct_repo_cols_sessions(c, events, n) < 0 ||
+	    ct_repo_msgs_build(&c->msgs, events, c->msg_index, c->nmsgs) < 0)
 		goto out_free_lists;
 	ct_repo_cols_profiles(c, keys, nkeys, users, nusers);
 	rc = 0;
@@ -812,9 +747,8 @@ static bool ct_repo_cols_failed(const struct ct_repo_cols *c)
 	for (i = 0; i < 8; i++)
 		if (c->j[i].failed)
 			return true;
-	for (i = 0; i < 8; i++)
-		if (c->m[i].failed || (i < 6 && c->a[i].failed) ||
-		    (i < 5 && c->e[i].failed))
+	for (i = 0; i < 6; i++)
+		if (c->a[i].failed || (i < 5 && c->e[i].failed))
 			return true;
 	return c->sess.failed || c->sess_min.failed || c->sess_max.failed ||
 	       c->structural.failed || c->msg_sess.failed || c->keys.failed || c->key_ids.failed ||
@@ -904,11 +838,11 @@ static enum ct_repo_status ct_repo_take_locks(struct ct_repo *repo,
 	return st;
 }
 
-/* Step 3: facts, messages and session counters. */
+/* Step 3: facts. */
 static enum ct_repo_status ct_repo_write_facts(struct ct_repo *repo,
 					       struct ct_repo_cols *c)
 {
-	const char *p[11];
+	const char *p[8];
 	enum ct_repo_status st = CT_REPO_OK;
 	int i;
 
@@ -927,45 +861,38 @@ static enum ct_repo_status ct_repo_write_facts(struct ct_repo *repo,
 			p[i] = ct_pgarray_str(&c->e[i]);
 		st = ct_repo_run(repo, STMT_ENDS, p, NULL);
 	}
-	if (st != CT_REPO_OK)
-		return st;
-	for (i = 0; i < 7; i++)
-		p[i] = ct_pgarray_str(&c->m[i]);
-	p[7] = ct_pgarray_str(&c->sess);
-	p[8] = ct_pgarray_str(&c->sess_min);
-	p[9] = ct_pgarray_str(&c->sess_max);
-	p[10] = ct_pgarray_str(&c->m[7]);
-	return ct_repo_run(repo, STMT_MESSAGES, p, NULL);
+	return st;
 }
 
-/* Messages stored under another session: fills rejected[], returns count. */
-static enum ct_repo_status ct_repo_clashes(struct ct_repo *repo,
-					   struct ct_repo_cols *c,
-					   struct ct_repo_rejection *rejected,
-					   size_t *nrejected)
+/*
+ * Step 3, continued: messages (repo_messages.c), then the counters of
+ * every session of the batch.  CT_REPO_REJECTED: message ids stored under
+ * another session, listed in rejected[].
+ */
+static enum ct_repo_status ct_repo_write_messages(struct ct_repo *repo,
+						  struct ct_repo_cols *c,
+						  struct ct_repo_rejection *rejected,
+						  size_t *nrejected)
 {
-	const char *p[2] = { ct_pgarray_str(&c->m[1]), ct_pgarray_str(&c->m[2]) };
+	struct ct_pgarray counts;
 	enum ct_repo_status st;
-	PGresult *res;
-	int r;
+	const char *p[4];
+	size_t i;
 
-	*nrejected = 0;
-	if (c->nmsgs == 0)
-		return CT_REPO_OK;
-	st = ct_repo_run(repo, STMT_CLASH, p, &res);
+	st = ct_repo_msgs_write(repo, &c->msgs, rejected, nrejected);
 	if (st != CT_REPO_OK)
 		return st;
-	for (r = 0; r < PQntuples(res); r++) {
-		size_t pos = strtoul(PQgetvalue(res, r, 0), NULL, 10) - 1;
-
-		if (pos < c->nmsgs) {
-			rejected[*nrejected].index = c->msg_index[pos];
-			rejected[*nrejected].reason = "message_id_conflict";
-			(*nrejected)++;
-		}
-	}
-	PQclear(res);
-	return *nrejected ? CT_REPO_REJECTED : CT_REPO_OK;
+	ct_repo_msgs_count_new(&c->msgs, c->sess_ids, c->nsess, c->sess_new);
+	ct_pgarray_init(&counts);
+	for (i = 0; i < c->nsess; i++)
+		ct_pgarray_add_int(&counts, c->sess_new[i]);
+	p[0] = ct_pgarray_str(&c->sess);
+	p[1] = ct_pgarray_str(&c->sess_min);
+	p[2] = ct_pgarray_str(&c->sess_max);
+	p[3] = ct_pgarray_str(&counts);
+	st = p[3] ? ct_repo_run(repo, STMT_SESSIONS, p, NULL) : CT_REPO_TRANSIENT;
+	ct_pgarray_free(&counts);
+	return st;
 }
 
 /*
@@ -1135,7 +1062,7 @@ static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
 	if (st == CT_REPO_OK)
 		st = ct_repo_write_facts(repo, c);
 	if (st == CT_REPO_OK)
-		st = ct_repo_clashes(repo, c, rejected, nrejected);
+		st = ct_repo_write_messages(repo, c, rejected, nrejected);
 	if (st == CT_REPO_OK && c->structural.count)
 		st = ct_repo_derive(repo, c, &keys, &moved, &moved_sessions);
 	if (st == CT_REPO_OK)

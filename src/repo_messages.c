@@ -1,0 +1,509 @@
+/*
+ * Messages of a batch: folded per message_id in C, new ones COPY'd.
+ *
+ * Almost every message a worker sees is new.  Writing new messages with an
+ * INSERT ... ON CONFLICT over text arrays made PostgreSQL parse every
+ * uuid, timestamp and text of the batch twice (array literal, then cast)
+ * and look every id up twice (the insert, then the cross-session clash
+ * check).  Instead, under the batch's session locks:
+ *
+ *   1. the events of each message_id are folded here, as contract rule 6
+ *      says: occurred_at the earliest, role/content/banking the latest
+ *      event's, seq the latest event's that carries one;
+ *   2. one probe reads which ids are already stored, and under which
+ *      session: an id stored under another session is a clash (contract
+ *      section 2: dead-lettered), nothing is written;
+ *   3. the new ids go in by binary COPY straight into conversation_messages;
+ *   4. the few ids already stored (redeliveries, corrected transcripts) go
+ *      through the last-writer-wins upsert, as before.
+ *
+ * The probe is safe because a message id of one session is only written
+ * under that session's advisory lock, which the batch holds.  Another
+ * session's worker may insert the same id meanwhile (a clash); the COPY then
+ * fails with a unique violation and the batch is retried, when the probe
+ * sees it.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "convtrack/event.h"
+#include "pgarray.h"
+#include "repo_int.h"
+
+/* Microseconds from 1970-01-01 to 2000-01-01, PostgreSQL's epoch. */
+#define CT_PG_EPOCH_US INT64_C(946684800000000)
+
+/* The COPY buffer is sent in pieces of this size. */
+#define CT_COPY_CHUNK (1024 * 1024)
+
+/* $1 distinct message ids: those already stored, with their session. */
+const char CT_SQL_MSG_PROBE[] =
+	"SELECT message_id::text, session_id::text FROM conversation_messages"
+	" WHERE message_id = ANY ($1::uuid[])";
+
+/*
+ * Rule 6 for messages already stored.  $1..$8 their events (event_id,
+ * message_id, session_id, occurred_at, role, content, seq, banking),
+ * folded as above; a stored message changes only when an event is newer.
+ */
+const char CT_SQL_MSG_UPSERT[] =
+	"WITH b AS ("
+	"  SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[],"
+	"   $4::timestamptz[], $5::text[], $6::text[], $7::bigint[], $8::bool[])"
+	"   AS b(event_id, message_id, session_id, at, role, content, seq, banking)"
+	"), agg AS ("
+	"  SELECT DISTINCT ON (message_id) message_id, session_id, role, content,"
+	"   banking, at AS version_at, event_id AS version_event_id,"
+	"   min(at) OVER (PARTITION BY message_id) AS first_at"
+	"  FROM b ORDER BY message_id, at DESC, event_id DESC"
+	"), seqs AS ("
+	"  SELECT DISTINCT ON (message_id) message_id, seq, at AS seq_at,"
+	"   event_id AS seq_event_id"
+	"  FROM b WHERE seq IS NOT NULL ORDER BY message_id, at DESC, event_id DESC"
+	")"
+	" INSERT INTO conversation_messages AS m (message_id, session_id, role,"
+	"  content, is_banking_query, seq, occurred_at, version_at,"
+	"  version_event_id, seq_at, seq_event_id)"
+	" SELECT a.message_id, a.session_id, a.role, a.content, a.banking, s.seq,"
+	"  a.first_at, a.version_at, a.version_event_id, s.seq_at, s.seq_event_id"
+	" FROM agg a LEFT JOIN seqs s USING (message_id)"
+	" ON CONFLICT (message_id) DO UPDATE SET"
+	"  occurred_at = LEAST(m.occurred_at, EXCLUDED.occurred_at),"
+	"  role = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
+	"    > (m.version_at, m.version_event_id) THEN EXCLUDED.role ELSE m.role END,"
+	"  content = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
+	"    > (m.version_at, m.version_event_id) THEN EXCLUDED.content"
+	"    ELSE m.content END,"
+	"  is_banking_query = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
+	"    > (m.version_at, m.version_event_id) THEN EXCLUDED.is_banking_query"
+	"    ELSE m.is_banking_query END,"
+	"  version_event_id = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
+	"    > (m.version_at, m.version_event_id) THEN EXCLUDED.version_event_id"
+	"    ELSE m.version_event_id END,"
+	"  version_at = GREATEST(m.version_at, EXCLUDED.version_at),"
+	"  seq = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"    (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
+	"    THEN EXCLUDED.seq ELSE m.seq END,"
+	"  seq_event_id = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"    (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
+	"    THEN EXCLUDED.seq_event_id ELSE m.seq_event_id END,"
+	"  seq_at = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"    (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
+	"    THEN EXCLUDED.seq_at ELSE m.seq_at END"
+	" WHERE m.session_id = EXCLUDED.session_id AND ("
+	"  EXCLUDED.occurred_at < m.occurred_at"
+	"  OR (EXCLUDED.version_at, EXCLUDED.version_event_id)"
+	"     > (m.version_at, m.version_event_id)"
+	"  OR (EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"     (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))))";
+
+static const char SQL_COPY[] =
+	"COPY conversation_messages (message_id, session_id, role, content,"
+	" is_banking_query, seq, occurred_at, version_at, version_event_id,"
+	" seq_at, seq_event_id) FROM STDIN (FORMAT binary)";
+
+#define CT_COPY_FIELDS 11
+
+/*
+ * Message events sorted by message id, then newest first: (occurred_at,
+ * event_id) descending, the order rule 6 picks the last writer by.
+ * Canonical UUIDs are lower case, so strcmp orders them as PostgreSQL does.
+ */
+static int ct_msgs_cmp(const void *a, const void *b)
+{
+	const struct ct_event *x = ((const struct ct_repo_msg_ev *)a)->ev;
+	const struct ct_event *y = ((const struct ct_repo_msg_ev *)b)->ev;
+	int c = strcmp(x->u.message.message_id, y->u.message.message_id);
+
+	if (c)
+		return c;
+	if (x->occurred_at_us != y->occurred_at_us)
+		return x->occurred_at_us > y->occurred_at_us ? -1 : 1;
+	return -strcmp(x->event_id, y->event_id);
+}
+
+int ct_repo_msgs_build(struct ct_repo_msgs *m, const struct ct_event *const *events,
+		       const size_t *msg_index, size_t n)
+{
+	size_t i = 0;
+
+	memset(m, 0, sizeof(*m));
+	ct_pgarray_init(&m->ids);
+	if (n == 0)
+		return 0;
+	m->ev = malloc(n * sizeof(*m->ev));
+	m->g = calloc(n, sizeof(*m->g));
+	if (!m->ev || !m->g)
+		return -1;
+	for (i = 0; i < n; i++) {
+		m->ev[i].ev = events[msg_index[i]];
+		m->ev[i].index = msg_index[i];
+	}
+	m->nev = n;
+	qsort(m->ev, n, sizeof(*m->ev), ct_msgs_cmp);
+	i = 0;
+	while (i < n) {
+		struct ct_repo_msg *g = &m->g[m->ng++];
+		size_t k;
+
+		g->first = i;
+		g->ver = m->ev[i].ev;
+		g->first_at = g->ver->occurred_at_us;
+		for (k = i; k < n && strcmp(m->ev[k].ev->u.message.message_id,
+					    g->ver->u.message.message_id) == 0; k++) {
+			const struct ct_event *ev = m->ev[k].ev;
+
+			if (!g->seq && ev->u.message.has_seq)
+				g->seq = ev;
+			if (ev->occurred_at_us < g->first_at)
+				g->first_at = ev->occurred_at_us;
+		}
+		g->count = k - i;
+		ct_pgarray_add(&m->ids, g->ver->u.message.message_id);
+		i = k;
+	}
+	return m->ids.failed ? -1 : 0;
+}
+
+void ct_repo_msgs_free(struct ct_repo_msgs *m)
+{
+	free(m->ev);
+	free(m->g);
+	ct_pgarray_free(&m->ids);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The group of a message id, or NULL. */
+static struct ct_repo_msg *ct_msgs_find(struct ct_repo_msgs *m, const char *id)
+{
+	size_t lo = 0, hi = m->ng;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(m->g[mid].ver->u.message.message_id, id);
+
+		if (c == 0)
+			return &m->g[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * Step 2: marks stored ids; a stored id under another session rejects
+ * every event of it that names another session.
+ */
+static enum ct_repo_status ct_msgs_probe(struct ct_repo *repo, struct ct_repo_msgs *m,
+					 struct ct_repo_rejection *rejected,
+					 size_t *nrejected)
+{
+	const char *p[1] = { ct_pgarray_str(&m->ids) };
+	enum ct_repo_status st;
+	PGresult *res;
+	size_t i;
+	int r;
+
+	for (i = 0; i < m->ng; i++)
+		m->g[i].exists = false;
+	m->nexisting = 0;
+	st = ct_repo_run_named(repo, "ct_msg_probe", 1, p, &res);
+	if (st != CT_REPO_OK)
+		return st;
+	for (r = 0; r < PQntuples(res); r++) {
+		struct ct_repo_msg *g = ct_msgs_find(m, PQgetvalue(res, r, 0));
+		const char *stored = PQgetvalue(res, r, 1);
+
+		if (!g)
+			continue;
+		g->exists = true;
+		m->nexisting++;
+		for (i = g->first; i < g->first + g->count; i++) {
+			if (strcmp(m->ev[i].ev->session_id, stored) == 0)
+				continue;
+			rejected[*nrejected].index = m->ev[i].index;
+			rejected[*nrejected].reason = "message_id_conflict";
+			(*nrejected)++;
+		}
+	}
+	PQclear(res);
+	return *nrejected ? CT_REPO_REJECTED : CT_REPO_OK;
+}
+
+/* A growable byte buffer for the binary COPY stream. */
+struct ct_copybuf {
+	unsigned char *b;
+	size_t len, cap;
+	bool failed;
+};
+
+static unsigned char *ct_copy_room(struct ct_copybuf *c, size_t need)
+{
+	if (c->failed)
+		return NULL;
+	if (c->len + need > c->cap) {
+		size_t ncap = c->cap ? c->cap : 65536;
+		unsigned char *nb;
+
+		while (ncap < c->len + need)
+			ncap *= 2;
+		nb = realloc(c->b, ncap);
+		if (!nb) {
+			c->failed = true;
+			return NULL;
+		}
+		c->b = nb;
+		c->cap = ncap;
+	}
+	return c->b + c->len;
+}
+
+static void ct_copy_be(struct ct_copybuf *c, uint64_t v, int bytes)
+{
+	unsigned char *p = ct_copy_room(c, (size_t)bytes);
+	int i;
+
+	if (!p)
+		return;
+	for (i = bytes - 1; i >= 0; i--) {
+		p[i] = (unsigned char)(v & 0xff);
+		v >>= 8;
+	}
+	c->len += (size_t)bytes;
+}
+
+static void ct_copy_bytes(struct ct_copybuf *c, const void *s, size_t len)
+{
+	unsigned char *p;
+
+	ct_copy_be(c, len, 4);
+	p = ct_copy_room(c, len);
+	if (!p)
+		return;
+	memcpy(p, s, len);
+	c->len += len;
+}
+
+static void ct_copy_null(struct ct_copybuf *c)
+{
+	ct_copy_be(c, UINT32_MAX, 4);
+}
+
+static int ct_hex(char ch)
+{
+	return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10;
+}
+
+/* A canonical UUID string as its 16 bytes. */
+static void ct_copy_uuid(struct ct_copybuf *c, const char *s)
+{
+	unsigned char u[16];
+	int i = 0;
+
+	for (; *s && i < 16; s++) {
+		if (*s == '-')
+			continue;
+		u[i++] = (unsigned char)(ct_hex(s[0]) << 4 | ct_hex(s[1]));
+		s++;
+	}
+	ct_copy_bytes(c, u, sizeof(u));
+}
+
+static void ct_copy_time(struct ct_copybuf *c, int64_t us)
+{
+	ct_copy_be(c, 8, 4);
+	ct_copy_be(c, (uint64_t)(us - CT_PG_EPOCH_US), 8);
+}
+
+static void ct_copy_row(struct ct_copybuf *c, const struct ct_repo_msg *g)
+{
+	const struct ct_event *v = g->ver;
+	const char *role = ct_event_role_name(v->u.message.role);
+
+	ct_copy_be(c, CT_COPY_FIELDS, 2);
+	ct_copy_uuid(c, v->u.message.message_id);
+	ct_copy_uuid(c, v->session_id);
+	ct_copy_bytes(c, role, strlen(role));
+	ct_copy_bytes(c, v->u.message.content, v->u.message.content_len);
+	if (v->u.message.has_banking) {
+		unsigned char b = v->u.message.is_banking;
+
+		ct_copy_bytes(c, &b, 1);
+	} else {
+		ct_copy_null(c);
+	}
+	if (g->seq) {
+		ct_copy_be(c, 8, 4);
+		ct_copy_be(c, (uint64_t)g->seq->u.message.seq, 8);
+	} else {
+		ct_copy_null(c);
+	}
+	ct_copy_time(c, g->first_at);
+	ct_copy_time(c, v->occurred_at_us);
+	ct_copy_uuid(c, v->event_id);
+	if (g->seq) {
+		ct_copy_time(c, g->seq->occurred_at_us);
+		ct_copy_uuid(c, g->seq->event_id);
+	} else {
+		ct_copy_null(c);
+		ct_copy_null(c);
+	}
+}
+
+/* Sends the stream; a unique violation means a concurrent clash: retry. */
+static enum ct_repo_status ct_msgs_send(struct ct_repo *repo, const struct ct_copybuf *c)
+{
+	PGresult *res = PQexec(repo->conn, SQL_COPY);
+	enum ct_repo_status st = CT_REPO_OK;
+	const char *state;
+	size_t off;
+
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		st = ct_repo_classify(repo, res);
+		PQclear(res);
+		return st;
+	}
+	PQclear(res);
+	for (off = 0; off < c->len; off += CT_COPY_CHUNK) {
+		size_t len = c->len - off < CT_COPY_CHUNK ? c->len - off : CT_COPY_CHUNK;
+
+		if (PQputCopyData(repo->conn, (const char *)c->b + off, (int)len) != 1)
+			break;
+	}
+	if (PQputCopyEnd(repo->conn, NULL) != 1)
+		return ct_repo_classify(repo, NULL);
+	while ((res = PQgetResult(repo->conn)) != NULL) {
+		if (st == CT_REPO_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			st = ct_repo_classify(repo, res);
+			state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			if (state && strcmp(state, "23505") == 0)
+				st = CT_REPO_TRANSIENT;
+		}
+		PQclear(res);
+	}
+	return st;
+}
+
+/* Step 3: the new messages by binary COPY. */
+static enum ct_repo_status ct_msgs_copy(struct ct_repo *repo, const struct ct_repo_msgs *m)
+{
+	static const unsigned char header[19] = "PGCOPY\n\377\r\n";
+	struct ct_copybuf c = { 0 };
+	enum ct_repo_status st;
+	unsigned char *p;
+	size_t i;
+
+	if (m->nexisting == m->ng)
+		return CT_REPO_OK;
+	p = ct_copy_room(&c, sizeof(header));
+	if (p) {
+		memcpy(p, header, sizeof(header)); /* signature, flags, extension */
+		c.len = sizeof(header);
+	}
+	for (i = 0; i < m->ng; i++)
+		if (!m->g[i].exists)
+			ct_copy_row(&c, &m->g[i]);
+	ct_copy_be(&c, UINT16_MAX, 2);
+	if (c.failed) {
+		snprintf(repo->err, sizeof(repo->err), "out of memory building a COPY");
+		free(c.b);
+		return CT_REPO_TRANSIENT;
+	}
+	st = ct_msgs_send(repo, &c);
+	free(c.b);
+	return st;
+}
+
+/* Step 4: every event of the ids already stored, through rule 6's upsert. */
+static enum ct_repo_status ct_msgs_upsert(struct ct_repo *repo, const struct ct_repo_msgs *m)
+{
+	struct ct_pgarray a[8];
+	const char *p[8];
+	enum ct_repo_status st = CT_REPO_OK;
+	size_t i, k;
+	int j;
+
+	if (m->nexisting == 0)
+		return CT_REPO_OK;
+	for (j = 0; j < 8; j++)
+		ct_pgarray_init(&a[j]);
+	for (i = 0; i < m->ng; i++) {
+		if (!m->g[i].exists)
+			continue;
+		for (k = m->g[i].first; k < m->g[i].first + m->g[i].count; k++) {
+			const struct ct_event *ev = m->ev[k].ev;
+
+			ct_pgarray_add(&a[0], ev->event_id);
+			ct_pgarray_add(&a[1], ev->u.message.message_id);
+			ct_pgarray_add(&a[2], ev->session_id);
+			ct_pgarray_add_time(&a[3], ev->occurred_at_us);
+			ct_pgarray_add(&a[4], ct_event_role_name(ev->u.message.role));
+			ct_pgarray_add_len(&a[5], ev->u.message.content,
+					   ev->u.message.content_len);
+			if (ev->u.message.has_seq)
+				ct_pgarray_add_int(&a[6], ev->u.message.seq);
+			else
+				ct_pgarray_add(&a[6], NULL);
+			ct_pgarray_add(&a[7], !ev->u.message.has_banking ? NULL :
+				       ev->u.message.is_banking ? "t" : "f");
+		}
+	}
+	for (j = 0; j < 8; j++) {
+		p[j] = ct_pgarray_str(&a[j]);
+		if (!p[j])
+			st = CT_REPO_TRANSIENT;
+	}
+	if (st == CT_REPO_OK)
+		st = ct_repo_run_named(repo, "ct_msg_upsert", 8, p, NULL);
+	else
+		snprintf(repo->err, sizeof(repo->err), "out of memory building a batch");
+	for (j = 0; j < 8; j++)
+		ct_pgarray_free(&a[j]);
+	return st;
+}
+
+enum ct_repo_status ct_repo_msgs_write(struct ct_repo *repo, struct ct_repo_msgs *m,
+				       struct ct_repo_rejection *rejected,
+				       size_t *nrejected)
+{
+	enum ct_repo_status st;
+
+	*nrejected = 0;
+	if (m->ng == 0)
+		return CT_REPO_OK;
+	st = ct_msgs_probe(repo, m, rejected, nrejected);
+	if (st == CT_REPO_OK)
+		st = ct_msgs_copy(repo, m);
+	if (st == CT_REPO_OK)
+		st = ct_msgs_upsert(repo, m);
+	return st;
+}
+
+static int ct_msgs_cmp_str(const void *key, const void *elem)
+{
+	return strcmp((const char *)key, *(const char *const *)elem);
+}
+
+void ct_repo_msgs_count_new(const struct ct_repo_msgs *m, const char *const *sessions,
+			    size_t nsessions, int64_t *counts)
+{
+	size_t i;
+
+	memset(counts, 0, nsessions * sizeof(*counts));
+	for (i = 0; i < m->ng; i++) {
+		const char *const *at;
+
+		if (m->g[i].exists)
+			continue;
+		at = bsearch(m->g[i].ver->session_id, sessions, nsessions,
+			     sizeof(*sessions), ct_msgs_cmp_str);
+		if (at)
+			counts[at - sessions]++;
+	}
+}
