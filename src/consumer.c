@@ -4,6 +4,8 @@
  * publisher; the rest of the worker sees parsed events.
  */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +41,15 @@
 /* Dead-letter delivery: one flag per record, set by the delivery report. */
 enum ct_dlq_state { CT_DLQ_NONE = 0, CT_DLQ_PENDING, CT_DLQ_DONE, CT_DLQ_FAILED };
 
+/* A batch of records and their parsed events. */
+struct ct_batch {
+	rd_kafka_message_t **rkms;
+	struct ct_applier_item *items;
+	enum ct_dlq_state *dlq_state;
+	size_t n, cap;
+	size_t bytes;
+};
+
 struct ct_consumer {
 	const struct ct_config *cfg;
 	rd_kafka_t *rk;  /* consumer */
@@ -47,16 +58,28 @@ struct ct_consumer {
 	struct ct_repo *const *repos; /* batch.parallelism connections */
 	size_t nrepos;
 	volatile sig_atomic_t *stop;
-	bool fatal;
+	_Atomic bool fatal;
 
 	int64_t next_lag_ms;
 
-	/* the batch in hand */
-	rd_kafka_message_t **rkms;
-	struct ct_applier_item *items;
-	enum ct_dlq_state *dlq_state;
-	size_t n, cap;
-	size_t bytes;
+	/*
+	 * Two batches: the main thread polls and parses one while the
+	 * database thread applies the other (then runs the tick).  A batch is
+	 * handed over only when the database thread is idle, so batches are
+	 * applied, and their offsets stored, in order.
+	 */
+	struct ct_batch slots[2];
+	struct ct_batch *filling;
+	pthread_t db_thread;
+	bool db_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct ct_batch *work; /* handed to the database thread; NULL: idle */
+	int result;	       /* of the last batch handed over (see finish) */
+	bool quit;
+	_Atomic int64_t give_up_at; /* > 0: the batch in flight gives up then */
+	ct_consumer_tick_fn tick;
+	void *tick_arg;
 };
 
 static int64_t ct_consumer_now_ms(void)
@@ -125,55 +148,56 @@ static int ct_consumer_new_dlq(struct ct_consumer *c, char *err, size_t errlen)
 
 /* ---- the batch ---- */
 
-static void ct_consumer_batch_clear(struct ct_consumer *c)
+static void ct_consumer_batch_clear(struct ct_batch *b)
 {
 	size_t i;
 
-	for (i = 0; i < c->n; i++) {
-		ct_event_clear(&c->items[i].ev);
-		rd_kafka_message_destroy(c->rkms[i]);
+	for (i = 0; i < b->n; i++) {
+		ct_event_clear(&b->items[i].ev);
+		rd_kafka_message_destroy(b->rkms[i]);
 	}
-	c->n = 0;
-	c->bytes = 0;
+	b->n = 0;
+	b->bytes = 0;
 }
 
-static int ct_consumer_batch_grow(struct ct_consumer *c)
+static int ct_consumer_batch_grow(struct ct_batch *b)
 {
-	size_t ncap = c->cap ? c->cap * 2 : 256;
-	void *a = realloc(c->rkms, ncap * sizeof(*c->rkms));
+	size_t ncap = b->cap ? b->cap * 2 : 256;
+	void *a = realloc(b->rkms, ncap * sizeof(*b->rkms));
 
 	if (!a)
 		return -1;
-	c->rkms = a;
-	a = realloc(c->items, ncap * sizeof(*c->items));
+	b->rkms = a;
+	a = realloc(b->items, ncap * sizeof(*b->items));
 	if (!a)
 		return -1;
-	c->items = a;
-	a = realloc(c->dlq_state, ncap * sizeof(*c->dlq_state));
+	b->items = a;
+	a = realloc(b->dlq_state, ncap * sizeof(*b->dlq_state));
 	if (!a)
 		return -1;
-	c->dlq_state = a;
-	c->cap = ncap;
+	b->dlq_state = a;
+	b->cap = ncap;
 	return 0;
 }
 
 /* Takes ownership of rkm: parses it into the batch. */
-static int ct_consumer_batch_add(struct ct_consumer *c, rd_kafka_message_t *rkm)
+static int ct_consumer_batch_add(struct ct_consumer *c, struct ct_batch *b,
+				  rd_kafka_message_t *rkm)
 {
 	struct ct_applier_item *it;
 	const char *topic = rd_kafka_topic_name(rkm->rkt);
 	int type = ct_consumer_topic_type(c->cfg, topic);
 
-	if (c->n == c->cap && ct_consumer_batch_grow(c) < 0) {
+	if (b->n == b->cap && ct_consumer_batch_grow(b) < 0) {
 		rd_kafka_message_destroy(rkm);
 		return -1;
 	}
-	it = &c->items[c->n];
+	it = &b->items[b->n];
 	memset(it, 0, sizeof(*it));
-	c->rkms[c->n] = rkm;
-	c->dlq_state[c->n] = CT_DLQ_NONE;
-	c->n++;
-	c->bytes += rkm->len;
+	b->rkms[b->n] = rkm;
+	b->dlq_state[b->n] = CT_DLQ_NONE;
+	b->n++;
+	b->bytes += rkm->len;
 	if (type < 0) {
 		it->dead_letter = true;
 		snprintf(it->reason, sizeof(it->reason), "unknown_topic");
@@ -197,63 +221,64 @@ static int ct_consumer_batch_add(struct ct_consumer *c, rd_kafka_message_t *rkm)
 }
 
 /* Produces one record to the dead-letter topic, unchanged, with headers. */
-static rd_kafka_resp_err_t ct_consumer_dlq_produce(struct ct_consumer *c, size_t i)
+static rd_kafka_resp_err_t ct_consumer_dlq_produce(struct ct_consumer *c,
+						   struct ct_batch *b, size_t i)
 {
-	const rd_kafka_message_t *rkm = c->rkms[i];
+	const rd_kafka_message_t *rkm = b->rkms[i];
 	const char *topic = rd_kafka_topic_name(rkm->rkt);
 	char part[16], off[24];
 
 	snprintf(part, sizeof(part), "%" PRId32, rkm->partition);
 	snprintf(off, sizeof(off), "%" PRId64, rkm->offset);
-	c->dlq_state[i] = CT_DLQ_PENDING;
+	b->dlq_state[i] = CT_DLQ_PENDING;
 	return rd_kafka_producev(
 		c->dlq, RD_KAFKA_V_TOPIC(c->cfg->topic_dead_letter),
 		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 		RD_KAFKA_V_VALUE(rkm->payload, rkm->len),
 		RD_KAFKA_V_KEY(rkm->key, rkm->key_len),
-		RD_KAFKA_V_HEADER("convtrack-error", c->items[i].reason, -1),
+		RD_KAFKA_V_HEADER("convtrack-error", b->items[i].reason, -1),
 		RD_KAFKA_V_HEADER("convtrack-source-topic", topic, -1),
 		RD_KAFKA_V_HEADER("convtrack-source-partition", part, -1),
 		RD_KAFKA_V_HEADER("convtrack-source-offset", off, -1),
-		RD_KAFKA_V_OPAQUE(&c->dlq_state[i]), RD_KAFKA_V_END);
+		RD_KAFKA_V_OPAQUE(&b->dlq_state[i]), RD_KAFKA_V_END);
 }
 
 /*
  * Publishes the batch's dead-letter records that are not yet acknowledged
  * and waits for the acknowledgements.  Returns 0 when all are acknowledged.
  */
-static int ct_consumer_dead_letter(struct ct_consumer *c)
+static int ct_consumer_dead_letter(struct ct_consumer *c, struct ct_batch *b)
 {
 	size_t i;
 	int pending = 0;
 
-	for (i = 0; i < c->n; i++) {
-		if (!c->items[i].dead_letter || c->dlq_state[i] == CT_DLQ_DONE)
+	for (i = 0; i < b->n; i++) {
+		if (!b->items[i].dead_letter || b->dlq_state[i] == CT_DLQ_DONE)
 			continue;
-		if (ct_consumer_dlq_produce(c, i) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			c->dlq_state[i] = CT_DLQ_FAILED;
+		if (ct_consumer_dlq_produce(c, b, i) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			b->dlq_state[i] = CT_DLQ_FAILED;
 			continue;
 		}
 		pending++;
 	}
 	if (pending)
 		rd_kafka_flush(c->dlq, 30000);
-	for (i = 0; i < c->n; i++)
-		if (c->items[i].dead_letter && c->dlq_state[i] != CT_DLQ_DONE)
+	for (i = 0; i < b->n; i++)
+		if (b->items[i].dead_letter && b->dlq_state[i] != CT_DLQ_DONE)
 			return -1;
 	return 0;
 }
 
 /* Stores next offsets of the batch's partitions (after everything is done). */
-static void ct_consumer_store_offsets(struct ct_consumer *c)
+static void ct_consumer_store_offsets(struct ct_consumer *c, struct ct_batch *b)
 {
 	rd_kafka_topic_partition_list_t *offsets =
-		rd_kafka_topic_partition_list_new((int)(c->n < 64 ? c->n : 64));
+		rd_kafka_topic_partition_list_new((int)(b->n < 64 ? b->n : 64));
 	rd_kafka_resp_err_t err;
 	size_t i;
 
-	for (i = 0; i < c->n; i++) {
-		const rd_kafka_message_t *rkm = c->rkms[i];
+	for (i = 0; i < b->n; i++) {
+		const rd_kafka_message_t *rkm = b->rkms[i];
 		rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
 			offsets, rd_kafka_topic_name(rkm->rkt), rkm->partition);
 
@@ -272,7 +297,7 @@ static void ct_consumer_store_offsets(struct ct_consumer *c)
 }
 
 /* Counts a finished batch in the metrics registry. */
-static void ct_consumer_count(struct ct_consumer *c,
+static void ct_consumer_count(struct ct_consumer *c, const struct ct_batch *b,
 			      const struct ct_applier_stats *stats,
 			      double seconds, int transient_retries)
 {
@@ -281,9 +306,9 @@ static void ct_consumer_count(struct ct_consumer *c,
 	char label[300], reason[200];
 	size_t i, t, k;
 
-	for (i = 0; i < c->n; i++) {
-		const struct ct_applier_item *it = &c->items[i];
-		const char *topic = rd_kafka_topic_name(c->rkms[i]->rkt);
+	for (i = 0; i < b->n; i++) {
+		const struct ct_applier_item *it = &b->items[i];
+		const char *topic = rd_kafka_topic_name(b->rkms[i]->rkt);
 		int type = ct_consumer_topic_type(c->cfg, topic);
 
 		t = type < 0 ? CT_EVENT_TYPE_COUNT : (size_t)type;
@@ -318,7 +343,7 @@ static void ct_consumer_count(struct ct_consumer *c,
 		}
 	}
 	ct_metrics_inc("convtrack_batches_total", NULL, 1);
-	ct_metrics_observe("convtrack_batch_size", (double)c->n);
+	ct_metrics_observe("convtrack_batch_size", (double)b->n);
 	ct_metrics_observe("convtrack_apply_seconds", seconds);
 	if (transient_retries)
 		ct_metrics_inc("convtrack_transaction_retries_total",
@@ -334,19 +359,21 @@ static void ct_consumer_count(struct ct_consumer *c,
  * or a stop request.  Returns 0 when done, 1 when given up (nothing stored:
  * the records will be delivered again), -1 on a fatal error.
  */
-static int ct_consumer_finish(struct ct_consumer *c, int64_t budget_ms)
+static int ct_consumer_finish(struct ct_consumer *c, struct ct_batch *b,
+			      int64_t budget_ms)
 {
 	int64_t start = ct_consumer_now_ms();
 	struct ct_applier_stats stats;
 	enum ct_repo_status st;
 	int attempt = 0;
 
-	if (c->n == 0)
+	if (b->n == 0)
 		return 0;
 	for (;;) {
 		struct ct_repo *failed = NULL;
+		int64_t give_up_at;
 
-		st = ct_applier_apply_parallel(c->repos, c->nrepos, c->items, c->n,
+		st = ct_applier_apply_parallel(c->repos, c->nrepos, b->items, b->n,
 					       &stats, &failed);
 		ct_metrics_set_db_ok(st == CT_REPO_OK || st == CT_REPO_PERMANENT);
 		if (st == CT_REPO_FATAL) {
@@ -354,31 +381,107 @@ static int ct_consumer_finish(struct ct_consumer *c, int64_t budget_ms)
 			       ct_repo_error(failed));
 			return -1;
 		}
-		if (st == CT_REPO_OK && ct_consumer_dead_letter(c) == 0)
+		if (st == CT_REPO_OK && ct_consumer_dead_letter(c, b) == 0)
 			break;
 		if (st != CT_REPO_OK)
 			ct_log(CT_LOG_WARN, "transient database failure, retrying: %s",
 			       ct_repo_error(failed));
 		else
 			ct_log(CT_LOG_WARN, "dead-letter topic unreachable, retrying");
+		give_up_at = atomic_load(&c->give_up_at);
 		if (*c->stop || (budget_ms >= 0 &&
-				 ct_consumer_now_ms() - start > budget_ms)) {
+				 ct_consumer_now_ms() - start > budget_ms) ||
+		    (give_up_at > 0 && ct_consumer_now_ms() > give_up_at)) {
 			ct_log(CT_LOG_WARN, "giving up on a batch of %zu records "
-			       "uncommitted; they will be delivered again", c->n);
-			ct_consumer_batch_clear(c);
+			       "uncommitted; they will be delivered again", b->n);
+			ct_consumer_batch_clear(b);
 			return 1;
 		}
 		ct_consumer_sleep_ms(ct_consumer_backoff(c->cfg, attempt++));
 	}
-	ct_consumer_store_offsets(c);
-	ct_consumer_count(c, &stats, (double)(ct_consumer_now_ms() - start) / 1000.0,
+	ct_consumer_store_offsets(c, b);
+	ct_consumer_count(c, b, &stats, (double)(ct_consumer_now_ms() - start) / 1000.0,
 			  attempt);
 	ct_log(CT_LOG_DEBUG, "batch of %zu: %zu applied, %zu duplicates, "
-	       "%zu dead-lettered, %d transactions, %d lock retries", c->n,
-	       stats.applied, stats.duplicates, stats.dead_lettered,
-	       stats.transactions, stats.lock_retries);
-	ct_consumer_batch_clear(c);
+	       "%zu dead-lettered, %d transactions, %d lock retries, %" PRId64
+	       " ms", b->n, stats.applied, stats.duplicates, stats.dead_lettered,
+	       stats.transactions, stats.lock_retries, ct_consumer_now_ms() - start);
+	ct_consumer_batch_clear(b);
 	return 0;
+}
+
+/* ---- the database thread ---- */
+
+static void *ct_consumer_db_main(void *arg)
+{
+	struct ct_consumer *c = arg;
+
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		struct ct_batch *b;
+		int rc;
+
+		while (!c->work && !c->quit)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (!c->work)
+			break;
+		b = c->work;
+		pthread_mutex_unlock(&c->mu);
+		rc = ct_consumer_finish(c, b, -1);
+		if (rc == 0 && c->tick && c->tick(c->tick_arg) < 0)
+			rc = -1;
+		pthread_mutex_lock(&c->mu);
+		c->work = NULL;
+		c->result = rc;
+		pthread_cond_broadcast(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* Waits until the database thread is idle; returns and resets its result. */
+static int ct_consumer_wait_idle(struct ct_consumer *c)
+{
+	int rc;
+
+	if (!c->db_started)
+		return 0;
+	pthread_mutex_lock(&c->mu);
+	while (c->work)
+		pthread_cond_wait(&c->cv, &c->mu);
+	rc = c->result;
+	c->result = 0;
+	pthread_mutex_unlock(&c->mu);
+	return rc;
+}
+
+static void ct_consumer_hand_over(struct ct_consumer *c, struct ct_batch *b)
+{
+	pthread_mutex_lock(&c->mu);
+	c->work = b;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+/*
+ * Finishes both batches in hand, in order, on the calling thread once the
+ * database thread is idle: before a revoke (budget_ms) and at a stop.  When
+ * the batch in flight was given up, the one being filled is dropped too, so
+ * no offset is stored beyond a record that was not applied.  Returns 0,
+ * 1 (given up: records will be delivered again) or -1 (fatal).
+ */
+static int ct_consumer_drain(struct ct_consumer *c, int64_t budget_ms)
+{
+	int rc;
+
+	if (budget_ms >= 0)
+		atomic_store(&c->give_up_at, ct_consumer_now_ms() + budget_ms);
+	rc = ct_consumer_wait_idle(c);
+	atomic_store(&c->give_up_at, 0);
+	if (rc == 0)
+		return ct_consumer_finish(c, c->filling, budget_ms);
+	ct_consumer_batch_clear(c->filling);
+	return rc;
 }
 
 /* ---- rebalances ---- */
@@ -404,7 +507,7 @@ static void ct_consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		       "in hand first", parts->cnt);
 		ct_metrics_set_joined(false);
 		ct_metrics_clear("convtrack_consumer_lag");
-		if (ct_consumer_finish(c, CT_CONSUMER_REVOKE_BUDGET_MS) < 0)
+		if (ct_consumer_drain(c, CT_CONSUMER_REVOKE_BUDGET_MS) < 0)
 			c->fatal = true;
 		rd_kafka_commit(rk, NULL, 0);
 		if (cooperative)
@@ -435,6 +538,9 @@ int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
 		return -1;
 	}
 	c->cfg = cfg;
+	c->filling = &c->slots[0];
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
 	if (ct_banking_new(&c->banking) < 0) {
 		snprintf(err, errlen, "the banking detector's model is broken");
 		goto out_free;
@@ -503,8 +609,12 @@ static void ct_consumer_fill(struct ct_consumer *c)
 	int64_t deadline = ct_consumer_now_ms() + c->cfg->batch_max_wait_ms;
 	int64_t left;
 
-	while (!*c->stop && !c->fatal && c->n < (size_t)c->cfg->batch_max_events &&
-	       c->bytes < CT_CONSUMER_MAX_BATCH_BYTES) {
+	struct ct_batch *b = c->filling;
+
+	int64_t begin = ct_consumer_now_ms();
+
+	while (!*c->stop && !c->fatal && b->n < (size_t)c->cfg->batch_max_events &&
+	       b->bytes < CT_CONSUMER_MAX_BATCH_BYTES) {
 		rd_kafka_message_t *rkm;
 
 		left = deadline - ct_consumer_now_ms();
@@ -527,11 +637,14 @@ static void ct_consumer_fill(struct ct_consumer *c)
 			rd_kafka_message_destroy(rkm);
 			continue;
 		}
-		if (ct_consumer_batch_add(c, rkm) < 0) {
+		if (ct_consumer_batch_add(c, b, rkm) < 0) {
 			ct_log(CT_LOG_ERROR, "out of memory");
 			c->fatal = true;
 		}
 	}
+	if (b->n)
+		ct_log(CT_LOG_DEBUG, "polled and parsed %zu records in %" PRId64 " ms",
+		       b->n, ct_consumer_now_ms() - begin);
 }
 
 /* Refreshes the lag gauges of the owned partitions from cached watermarks. */
@@ -569,35 +682,62 @@ int ct_consumer_run(struct ct_consumer *c, struct ct_repo *const *repos,
 		    size_t nrepos, volatile sig_atomic_t *stop,
 		    ct_consumer_tick_fn tick, void *arg)
 {
+	bool given_up = false;
+	int rc;
+
 	c->repos = repos;
 	c->nrepos = nrepos;
 	c->stop = stop;
+	c->tick = tick;
+	c->tick_arg = arg;
+	if (pthread_create(&c->db_thread, NULL, ct_consumer_db_main, c) != 0) {
+		ct_log(CT_LOG_ERROR, "cannot start the database thread");
+		return -1;
+	}
+	c->db_started = true;
 	ct_log(CT_LOG_INFO, "consuming %s, %s, %s, %s as group %s",
 	       c->cfg->topic_participant_joined, c->cfg->topic_message,
 	       c->cfg->topic_authenticated, c->cfg->topic_call_ended,
 	       c->cfg->kafka_group_id);
 	while (!*stop && !c->fatal) {
 		ct_consumer_fill(c);
-		if (!c->fatal && ct_consumer_finish(c, -1) < 0)
+		rc = ct_consumer_wait_idle(c);
+		if (rc < 0)
 			c->fatal = true;
-		if (!c->fatal && tick && tick(arg) < 0)
-			c->fatal = true;
+		if (rc != 0) {
+			/* given up at a stop: nothing after it may be stored */
+			ct_consumer_batch_clear(c->filling);
+			given_up = true;
+		}
+		if (given_up || c->fatal)
+			break;
+		ct_consumer_hand_over(c, c->filling);
+		c->filling = c->filling == &c->slots[0] ? &c->slots[1] : &c->slots[0];
 		ct_consumer_update_lag(c);
 	}
-	if (!c->fatal && ct_consumer_finish(c, -1) < 0)
+	if (!c->fatal && !given_up && ct_consumer_drain(c, -1) < 0)
 		c->fatal = true;
+	pthread_mutex_lock(&c->mu);
+	c->quit = true;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->db_thread, NULL);
+	c->db_started = false;
 	return c->fatal ? -1 : 0;
 }
 
 void ct_consumer_free(struct ct_consumer *c)
 {
+	size_t i;
+
 	if (!c)
 		return;
 	if (c->rk) {
 		rd_kafka_resp_err_t err;
 
 		/* a batch still in hand here was never applied: drop it */
-		ct_consumer_batch_clear(c);
+		for (i = 0; i < 2; i++)
+			ct_consumer_batch_clear(&c->slots[i]);
 		err = rd_kafka_consumer_close(c->rk);
 		if (err)
 			ct_log(CT_LOG_WARN, "leaving the group: %s",
@@ -608,10 +748,14 @@ void ct_consumer_free(struct ct_consumer *c)
 		rd_kafka_flush(c->dlq, 10000);
 		rd_kafka_destroy(c->dlq);
 	}
-	ct_consumer_batch_clear(c);
+	for (i = 0; i < 2; i++) {
+		ct_consumer_batch_clear(&c->slots[i]);
+		free(c->slots[i].rkms);
+		free(c->slots[i].items);
+		free(c->slots[i].dlq_state);
+	}
 	ct_banking_free(c->banking);
-	free(c->rkms);
-	free(c->items);
-	free(c->dlq_state);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
 	free(c);
 }

@@ -37,11 +37,13 @@ int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
 typedef int (*ct_consumer_tick_fn)(void *arg);
 
 /*
- * Runs until *stop becomes non-zero (then finishes and commits the batch in
- * hand) or a fatal error.  Batches are applied over repos[0..nrepos)
- * (borrowed; at least one) at once, split by session; tick (may be NULL) is
- * called with arg between batches.  Returns 0 after an orderly stop, -1
- * after a fatal error (logged).
+ * Runs until *stop becomes non-zero (then finishes and commits the batches
+ * in hand) or a fatal error.  The calling thread polls and parses the next
+ * batch while a database thread applies the previous one over
+ * repos[0..nrepos) (borrowed; at least one) at once, split by session, and
+ * then calls tick (may be NULL) with arg; repos and tick are used only by
+ * that thread while it runs.  Returns 0 after an orderly stop, -1 after a
+ * fatal error (logged).
  */
 int ct_consumer_run(struct ct_consumer *c, struct ct_repo *const *repos,
 		    size_t nrepos, volatile sig_atomic_t *stop,
