@@ -349,6 +349,7 @@ static enum ct_repo_status ct_repo_open(struct ct_repo *repo)
 {
 	const char *keys[] = { "dbname", "application_name", "connect_timeout", NULL };
 	const char *vals[] = { repo->conninfo, "convtrack", "10", NULL };
+	PGresult *res;
 
 	PQfinish(repo->conn);
 	repo->prepared = 0;
@@ -364,6 +365,21 @@ static enum ct_repo_status ct_repo_open(struct ct_repo *repo)
 		return CT_REPO_TRANSIENT;
 	}
 	PQsetNoticeProcessor(repo->conn, ct_repo_notice, NULL);
+	/*
+	 * Plan every execution for its own arrays.  A cached generic plan is
+	 * made once from the statistics of the moment; a worker that starts on
+	 * a young database keeps seq scans that cost more with every row the
+	 * tables gain (measured: 60 ms instead of 1.5 ms per batch after a
+	 * million messages).  Planning costs ~0.1 ms per statement.
+	 */
+	res = PQexec(repo->conn, "SET plan_cache_mode = force_custom_plan");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		enum ct_repo_status st = ct_repo_classify(repo, res);
+
+		PQclear(res);
+		return st;
+	}
+	PQclear(res);
 	return CT_REPO_OK;
 }
 

@@ -20,8 +20,12 @@ struct ct_repo {
 	char *conninfo;
 	int prepared;
 	int grace_ms;
+	int probe_batches; /* > 0: probe stored message ids before the COPY */
 	char err[512];
 };
+
+/* Batches that probe first after a COPY met a stored message id. */
+#define CT_REPO_PROBE_BATCHES 16
 
 /* Classifies a failed result (NULL: a broken connection); sets repo->err. */
 enum ct_repo_status ct_repo_classify(struct ct_repo *repo, const PGresult *res);

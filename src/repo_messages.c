@@ -10,12 +10,19 @@
  *   1. the events of each message_id are folded here, as contract rule 6
  *      says: occurred_at the earliest, role/content/banking the latest
  *      event's, seq the latest event's that carries one;
- *   2. one probe reads which ids are already stored, and under which
- *      session: an id stored under another session is a clash (contract
- *      section 2: dead-lettered), nothing is written;
- *   3. the new ids go in by binary COPY straight into conversation_messages;
- *   4. the few ids already stored (redeliveries, corrected transcripts) go
- *      through the last-writer-wins upsert, as before.
+ *   2. the messages go in by binary COPY straight into
+ *      conversation_messages, in a savepoint: when all are new (nearly
+ *      always), that is all;
+ *   3. when the COPY meets an id already stored (a redelivery, a corrected
+ *      transcript, a clash), the savepoint is rolled back and one probe
+ *      reads which ids are stored, and under which session: an id stored
+ *      under another session is a clash (contract section 2:
+ *      dead-lettered) and nothing is written; else the new ids are COPY'd
+ *      and the stored ones go through the last-writer-wins upsert.  The
+ *      next CT_REPO_PROBE_BATCHES batches probe first (a stream of
+ *      corrections would otherwise pay for a failed COPY every time), and
+ *      each batch whose probe finds nothing brings the optimistic COPY
+ *      closer again.
  *
  * The probe is safe because a message id of one session is only written
  * under that session's advisory lock, which the batch holds.  Another
@@ -382,6 +389,7 @@ static enum ct_repo_status ct_msgs_send(struct ct_repo *repo, const struct ct_co
 		if (st == CT_REPO_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
 			st = ct_repo_classify(repo, res);
 			state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			/* repo->err starts with the state: see ct_msgs_copy_all */
 			if (state && strcmp(state, "23505") == 0)
 				st = CT_REPO_TRANSIENT;
 		}
@@ -468,16 +476,52 @@ static enum ct_repo_status ct_msgs_upsert(struct ct_repo *repo, const struct ct_
 	return st;
 }
 
+/*
+ * Step 3 without step 2: COPY every message, in a savepoint.  A unique
+ * violation (an id already stored) rolls the savepoint back and sets
+ * *again; the caller then probes.
+ */
+static enum ct_repo_status ct_msgs_copy_all(struct ct_repo *repo, struct ct_repo_msgs *m,
+					    bool *again)
+{
+	enum ct_repo_status st;
+	size_t i;
+
+	*again = false;
+	for (i = 0; i < m->ng; i++)
+		m->g[i].exists = false;
+	m->nexisting = 0;
+	st = ct_repo_command(repo, "SAVEPOINT ct_copy");
+	if (st != CT_REPO_OK)
+		return st;
+	st = ct_msgs_copy(repo, m);
+	if (st == CT_REPO_OK)
+		return ct_repo_command(repo, "RELEASE SAVEPOINT ct_copy");
+	if (strncmp(ct_repo_error(repo), "23505", 5) != 0)
+		return st;
+	*again = true;
+	return ct_repo_command(repo, "ROLLBACK TO SAVEPOINT ct_copy");
+}
+
 enum ct_repo_status ct_repo_msgs_write(struct ct_repo *repo, struct ct_repo_msgs *m,
 				       struct ct_repo_rejection *rejected,
 				       size_t *nrejected)
 {
 	enum ct_repo_status st;
+	bool again = true;
 
 	*nrejected = 0;
 	if (m->ng == 0)
 		return CT_REPO_OK;
+	if (repo->probe_batches == 0) {
+		st = ct_msgs_copy_all(repo, m, &again);
+		if (st != CT_REPO_OK || !again)
+			return st;
+		repo->probe_batches = CT_REPO_PROBE_BATCHES;
+	}
 	st = ct_msgs_probe(repo, m, rejected, nrejected);
+	if (st == CT_REPO_OK && m->nexisting == 0 && repo->probe_batches > 0)
+		repo->probe_batches--;
 	if (st == CT_REPO_OK)
 		st = ct_msgs_copy(repo, m);
 	if (st == CT_REPO_OK)
