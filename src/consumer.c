@@ -41,9 +41,25 @@
 /* Dead-letter delivery: one flag per record, set by the delivery report. */
 enum ct_dlq_state { CT_DLQ_NONE = 0, CT_DLQ_PENDING, CT_DLQ_DONE, CT_DLQ_FAILED };
 
+/*
+ * A consumed record, copied out of librdkafka's message at once: a message
+ * kept alive pins its whole decompressed fetch buffer (up to a megabyte per
+ * record batch), so holding thousands of them for a batch cost tens of
+ * megabytes.  One allocation: the payload, then the key, then the topic.
+ */
+struct ct_record {
+	int32_t partition;
+	int64_t offset;
+	size_t len, key_len;
+	bool has_key;
+	const char *key;
+	const char *topic;
+	char payload[];
+};
+
 /* A batch of records and their parsed events. */
 struct ct_batch {
-	rd_kafka_message_t **rkms;
+	struct ct_record **recs;
 	struct ct_applier_item *items;
 	enum ct_dlq_state *dlq_state;
 	size_t n, cap;
@@ -154,7 +170,7 @@ static void ct_consumer_batch_clear(struct ct_batch *b)
 
 	for (i = 0; i < b->n; i++) {
 		ct_event_clear(&b->items[i].ev);
-		rd_kafka_message_destroy(b->rkms[i]);
+		free(b->recs[i]);
 	}
 	b->n = 0;
 	b->bytes = 0;
@@ -163,11 +179,11 @@ static void ct_consumer_batch_clear(struct ct_batch *b)
 static int ct_consumer_batch_grow(struct ct_batch *b)
 {
 	size_t ncap = b->cap ? b->cap * 2 : 256;
-	void *a = realloc(b->rkms, ncap * sizeof(*b->rkms));
+	void *a = realloc(b->recs, ncap * sizeof(*b->recs));
 
 	if (!a)
 		return -1;
-	b->rkms = a;
+	b->recs = a;
 	a = realloc(b->items, ncap * sizeof(*b->items));
 	if (!a)
 		return -1;
@@ -181,27 +197,61 @@ static int ct_consumer_batch_grow(struct ct_batch *b)
 }
 
 /* Takes ownership of rkm: parses it into the batch. */
+/* Copies what the batch needs of rkm (see struct ct_record); NULL: no memory. */
+static struct ct_record *ct_consumer_record(const rd_kafka_message_t *rkm)
+{
+	const char *topic = rd_kafka_topic_name(rkm->rkt);
+	size_t tlen = strlen(topic);
+	struct ct_record *r = malloc(sizeof(*r) + rkm->len + rkm->key_len + tlen + 1);
+	char *p;
+
+	if (!r)
+		return NULL;
+	r->partition = rkm->partition;
+	r->offset = rkm->offset;
+	r->len = rkm->len;
+	r->key_len = rkm->key_len;
+	r->has_key = rkm->key != NULL;
+	p = r->payload;
+	if (rkm->len)
+		memcpy(p, rkm->payload, rkm->len);
+	p += rkm->len;
+	r->key = p;
+	if (rkm->key_len)
+		memcpy(p, rkm->key, rkm->key_len);
+	p += rkm->key_len;
+	memcpy(p, topic, tlen + 1);
+	r->topic = p;
+	return r;
+}
+
+/* Takes ownership of rkm (destroyed here): parses it into the batch. */
 static int ct_consumer_batch_add(struct ct_consumer *c, struct ct_batch *b,
-				  rd_kafka_message_t *rkm)
+				 rd_kafka_message_t *rkm)
 {
 	struct ct_applier_item *it;
-	const char *topic = rd_kafka_topic_name(rkm->rkt);
-	int type = ct_consumer_topic_type(c->cfg, topic);
+	struct ct_record *r;
+	int type;
 
 	if (b->n == b->cap && ct_consumer_batch_grow(b) < 0) {
 		rd_kafka_message_destroy(rkm);
 		return -1;
 	}
+	r = ct_consumer_record(rkm);
+	rd_kafka_message_destroy(rkm);
+	if (!r)
+		return -1;
+	type = ct_consumer_topic_type(c->cfg, r->topic);
 	it = &b->items[b->n];
 	memset(it, 0, sizeof(*it));
-	b->rkms[b->n] = rkm;
+	b->recs[b->n] = r;
 	b->dlq_state[b->n] = CT_DLQ_NONE;
 	b->n++;
-	b->bytes += rkm->len;
+	b->bytes += r->len;
 	if (type < 0) {
 		it->dead_letter = true;
 		snprintf(it->reason, sizeof(it->reason), "unknown_topic");
-	} else if (ct_event_parse((enum ct_event_type)type, rkm->payload, rkm->len,
+	} else if (ct_event_parse((enum ct_event_type)type, r->payload, r->len,
 				  &it->ev, it->reason) == 0) {
 		it->valid = true;
 		if (it->ev.type == CT_EVENT_MESSAGE &&
@@ -215,7 +265,7 @@ static int ct_consumer_batch_add(struct ct_consumer *c, struct ct_batch *b,
 		it->dead_letter = true;
 	}
 	if (it->dead_letter)
-		ct_log_kafka(CT_LOG_WARN, topic, rkm->partition, rkm->offset,
+		ct_log_kafka(CT_LOG_WARN, r->topic, r->partition, r->offset,
 			     NULL, "invalid event: %s", it->reason);
 	return 0;
 }
@@ -224,18 +274,18 @@ static int ct_consumer_batch_add(struct ct_consumer *c, struct ct_batch *b,
 static rd_kafka_resp_err_t ct_consumer_dlq_produce(struct ct_consumer *c,
 						   struct ct_batch *b, size_t i)
 {
-	const rd_kafka_message_t *rkm = b->rkms[i];
-	const char *topic = rd_kafka_topic_name(rkm->rkt);
+	const struct ct_record *r = b->recs[i];
+	const char *topic = r->topic;
 	char part[16], off[24];
 
-	snprintf(part, sizeof(part), "%" PRId32, rkm->partition);
-	snprintf(off, sizeof(off), "%" PRId64, rkm->offset);
+	snprintf(part, sizeof(part), "%" PRId32, r->partition);
+	snprintf(off, sizeof(off), "%" PRId64, r->offset);
 	b->dlq_state[i] = CT_DLQ_PENDING;
 	return rd_kafka_producev(
 		c->dlq, RD_KAFKA_V_TOPIC(c->cfg->topic_dead_letter),
 		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		RD_KAFKA_V_VALUE(rkm->payload, rkm->len),
-		RD_KAFKA_V_KEY(rkm->key, rkm->key_len),
+		RD_KAFKA_V_VALUE((void *)r->payload, r->len),
+		RD_KAFKA_V_KEY(r->has_key ? r->key : NULL, r->key_len),
 		RD_KAFKA_V_HEADER("convtrack-error", b->items[i].reason, -1),
 		RD_KAFKA_V_HEADER("convtrack-source-topic", topic, -1),
 		RD_KAFKA_V_HEADER("convtrack-source-partition", part, -1),
@@ -278,15 +328,15 @@ static void ct_consumer_store_offsets(struct ct_consumer *c, struct ct_batch *b)
 	size_t i;
 
 	for (i = 0; i < b->n; i++) {
-		const rd_kafka_message_t *rkm = b->rkms[i];
+		const struct ct_record *r = b->recs[i];
 		rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_find(
-			offsets, rd_kafka_topic_name(rkm->rkt), rkm->partition);
+			offsets, r->topic, r->partition);
 
 		if (!tp)
-			tp = rd_kafka_topic_partition_list_add(
-				offsets, rd_kafka_topic_name(rkm->rkt), rkm->partition);
-		if (rkm->offset + 1 > tp->offset)
-			tp->offset = rkm->offset + 1;
+			tp = rd_kafka_topic_partition_list_add(offsets, r->topic,
+							       r->partition);
+		if (r->offset + 1 > tp->offset)
+			tp->offset = r->offset + 1;
 	}
 	err = rd_kafka_offsets_store(c->rk, offsets);
 	if (err)
@@ -308,7 +358,7 @@ static void ct_consumer_count(struct ct_consumer *c, const struct ct_batch *b,
 
 	for (i = 0; i < b->n; i++) {
 		const struct ct_applier_item *it = &b->items[i];
-		const char *topic = rd_kafka_topic_name(b->rkms[i]->rkt);
+		const char *topic = b->recs[i]->topic;
 		int type = ct_consumer_topic_type(c->cfg, topic);
 
 		t = type < 0 ? CT_EVENT_TYPE_COUNT : (size_t)type;
@@ -750,7 +800,7 @@ void ct_consumer_free(struct ct_consumer *c)
 	}
 	for (i = 0; i < 2; i++) {
 		ct_consumer_batch_clear(&c->slots[i]);
-		free(c->slots[i].rkms);
+		free(c->slots[i].recs);
 		free(c->slots[i].items);
 		free(c->slots[i].dlq_state);
 	}
