@@ -51,7 +51,7 @@ struct ct_record {
 	int32_t partition;
 	int64_t offset;
 	size_t len, key_len;
-	bool has_key;
+	bool has_key, has_payload; /* NULL key or payload: a tombstone */
 	const char *key;
 	const char *topic;
 	char payload[];
@@ -212,6 +212,7 @@ static struct ct_record *ct_consumer_record(const rd_kafka_message_t *rkm)
 	r->len = rkm->len;
 	r->key_len = rkm->key_len;
 	r->has_key = rkm->key != NULL;
+	r->has_payload = rkm->payload != NULL;
 	p = r->payload;
 	if (rkm->len)
 		memcpy(p, rkm->payload, rkm->len);
@@ -284,7 +285,7 @@ static rd_kafka_resp_err_t ct_consumer_dlq_produce(struct ct_consumer *c,
 	return rd_kafka_producev(
 		c->dlq, RD_KAFKA_V_TOPIC(c->cfg->topic_dead_letter),
 		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		RD_KAFKA_V_VALUE((void *)r->payload, r->len),
+		RD_KAFKA_V_VALUE(r->has_payload ? (void *)r->payload : NULL, r->len),
 		RD_KAFKA_V_KEY(r->has_key ? r->key : NULL, r->key_len),
 		RD_KAFKA_V_HEADER("convtrack-error", b->items[i].reason, -1),
 		RD_KAFKA_V_HEADER("convtrack-source-topic", topic, -1),
