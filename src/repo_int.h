@@ -17,6 +17,7 @@ struct ct_repo {
 	char *conninfo;
 	int prepared;
 	int grace_ms;
+	char shared_device_policy[16]; /* merge.shared_device_policy */
 	char err[512];
 };
 
