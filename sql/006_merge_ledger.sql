@@ -64,12 +64,32 @@ CREATE TRIGGER profile_merge_ledger_append_only
     FOR EACH ROW EXECUTE FUNCTION ct_merge_ledger_append_only();
 
 -- Erasure deletes profiles and sessions: the ledger rows that name an
--- erased profile go with it, and erased sessions leave the others' lists.
--- Statement-level, so deleting many rows costs one statement here; nothing
--- but erasure deletes these rows, so the hot path never fires them.
+-- erased profile go with it, erased sessions leave the others' lists, and
+-- the audit rows of other profiles that name an erased profile or session
+-- (a merge into it, a session that moved) are removed whole, as erasure
+-- removes the erased profile's own rows.  Statement-level, so deleting many
+-- rows costs one statement here; nothing but erasure deletes profiles or
+-- sessions, so the hot path never fires them.
+CREATE INDEX profile_audit_sessions_idx ON profile_audit
+    USING gin ((detail->'sessions'));
+
 CREATE FUNCTION ct_merge_ledger_forget_profiles() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    ids text[];
 BEGIN
+    SELECT array_agg(id::text) INTO ids FROM gone;
+    DELETE FROM profile_audit a
+     USING (SELECT DISTINCT x AS id FROM profile_merge_ledger l
+             JOIN gone g ON g.id IN (l.anonymous_profile_id, l.from_profile_id,
+                                     l.to_profile_id)
+             CROSS JOIN LATERAL unnest(ARRAY[l.anonymous_profile_id,
+                                             l.from_profile_id, l.to_profile_id]) x
+             WHERE x IS NOT NULL) p
+     WHERE a.profile_id = p.id
+       AND (a.detail->>'anonymous_profile_id' = ANY (ids)
+         OR a.detail->>'from_profile_id' = ANY (ids)
+         OR a.detail->>'to_profile_id' = ANY (ids));
     DELETE FROM profile_merge_ledger l
      USING gone g
      WHERE g.id IN (l.anonymous_profile_id, l.from_profile_id, l.to_profile_id);
@@ -87,6 +107,8 @@ DECLARE
     ids uuid[];
 BEGIN
     SELECT array_agg(session_id) INTO ids FROM gone;
+    DELETE FROM profile_audit a
+     WHERE a.detail->'sessions' ?| ids::text[];
     UPDATE profile_merge_ledger l
        SET sessions = ARRAY(SELECT x FROM unnest(l.sessions) x
                              WHERE x <> ALL (ids))

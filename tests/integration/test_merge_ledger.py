@@ -231,7 +231,8 @@ def test_shared_device_policy():
         expect_eq("merged into alice", rows(st, "profiles")[anon]
                   ["merged_into_profile_id"], U(alice))
         bob_login = b.auth(s3, 21, bob)
-        st = tl.deliver([b.join(s3, 20, anonymous_id=dev), bob_login,
+        tl.deliver([b.join(s3, 20, anonymous_id=dev)], "s3 joins the device")
+        st = tl.deliver([bob_login,
                          b.join(s4, 30, anonymous_id=dev), b.msg(s4, 31, "x")],
                         "second user: shared device, session policy")
         prof, ses = rows(st, "profiles"), rows(st, "sessions")
@@ -285,6 +286,29 @@ def test_shared_device_policy():
         expect_eq("ledger causes", [r["cause"] for r in ledger(c, anon)],
                   ["rule2", "shared_device_policy", "rule2",
                    "shared_device_policy"])
+        # erasure of bob (as the erasure module does it, convtrack.erasing
+        # on): no ledger or audit row names him or his session any more
+        bob_id = U(bob)
+        named = [r for r in audit(c) if r["profile_id"] != bob_id
+                 and bob_id in json.dumps(r["detail"])]
+        if not named:
+            raise TestFailure("no other profile's audit row names bob: the "
+                              "erasure check below would prove nothing")
+        c.sql("BEGIN; SELECT set_config('convtrack.erasing', 'on', true);"
+              " DELETE FROM profile_audit WHERE profile_id = '%s';"
+              " DELETE FROM agent_sessions WHERE session_id = '%s';"
+              " DELETE FROM user_profiles WHERE id = '%s'; COMMIT;"
+              % (bob_id, s3, bob_id))
+        left = json.dumps(audit(c)) + json.dumps(ledger(c, anon))
+        for value in (bob_id, s3):
+            if value in left:
+                raise TestFailure("after erasure the trails hold %s:\n%s"
+                                  % (value, left))
+        expect_eq("ledger kept", len(ledger(c, anon)), 4)
+        p = ctlib.run(["psql", "-AtX", "-d", c.db, "-c",
+                       "DELETE FROM profile_merge_ledger"], check=False)
+        if p.returncode == 0 or b"append-only" not in p.stderr:
+            raise TestFailure("the ledger accepted a DELETE outside erasure")
         cli(c, "shared-devices", "everything", want_rc=2)
         cli(c, "run", "--check-config", want_rc=2,
             env={"CONVTRACK_MERGE_SHARED_DEVICE_POLICY": "sometimes"})
