@@ -26,6 +26,7 @@
 struct ct_cli_opts {
 	const char *username, *anonymous_id, *id, *profile;
 	const char *reason, *since;
+	const char *policy; /* merge.shared_device_policy of the configuration */
 	long long partition, offset;
 	int limit;
 	bool json, all, dry_run;
@@ -515,6 +516,148 @@ static int ct_cli_merge(struct ct_repo *repo, const struct ct_cli_opts *o,
 	return CT_CLI_OK;
 }
 
+/* Prints rows as {"profile_id": id, key: [rows]} or as a titled table. */
+static void ct_cli_print_rows(const struct ct_cli_opts *o, const char *id,
+			      const char *key, const char *title,
+			      const struct ct_repo_table *rows, FILE *out)
+{
+	if (o->json) {
+		yajl_gen g = yajl_gen_alloc(NULL);
+
+		yajl_gen_config(g, yajl_gen_beautify, 1);
+		yajl_gen_map_open(g);
+		if (id) {
+			ct_cli_json_key(g, "profile_id");
+			ct_cli_json_cell(g, 's', id);
+		}
+		ct_cli_json_key(g, key);
+		ct_cli_json_rows(g, rows);
+		yajl_gen_map_close(g);
+		ct_cli_json_print(g, out);
+		yajl_gen_free(g);
+	} else {
+		fprintf(out, "%s%s%s\n", title, id ? " of " : "", id ? id : "");
+		ct_cli_text_table(rows, out);
+	}
+}
+
+/*
+ * profile history: the profile's audit trail, oldest first; profile
+ * merges: the merge ledger rows that name it.  history --id needs no
+ * profile row, so an erased profile still shows its 'erased' record.
+ */
+static int ct_cli_profile_trail(struct ct_repo *repo, const struct ct_cli_opts *o,
+				FILE *out, bool merges)
+{
+	struct ct_repo_table profile = { 0 }, rows;
+	enum ct_repo_status st;
+	const char *id;
+	int rc = CT_CLI_OK;
+
+	if (o->id && !merges) {
+		if (!ct_cli_is_uuid(o->id)) {
+			fprintf(stderr, "convtrack: '%s' is not a UUID\n", o->id);
+			return CT_CLI_USAGE;
+		}
+		id = o->id;
+	} else {
+		rc = ct_cli_find_profile(repo, o, &profile);
+		if (rc != CT_CLI_OK)
+			return rc;
+		id = ct_repo_table_get(&profile, 0, "id");
+	}
+	st = ct_repo_query(repo, merges ? CT_Q_PROFILE_MERGES : CT_Q_PROFILE_HISTORY,
+			   &id, &rows);
+	if (st != CT_REPO_OK) {
+		rc = ct_cli_failed(repo, st);
+	} else if (rows.nrows == 0 && profile.nrows == 0) {
+		fprintf(stderr, "convtrack: no profile with id '%s'\n", id);
+		rc = CT_CLI_NOT_FOUND;
+	} else {
+		ct_cli_print_rows(o, id, merges ? "merges" : "history",
+				  merges ? "Merge ledger" : "Audit trail", &rows, out);
+	}
+	if (st == CT_REPO_OK)
+		ct_repo_table_free(&rows);
+	ct_repo_table_free(&profile);
+	return rc;
+}
+
+/* profile show|history|merges */
+static int ct_cli_profile(struct ct_repo *repo, const struct ct_cli_opts *o,
+			  FILE *out)
+{
+	const char *sub = o->noperands == 1 ? o->operands[0] : "";
+
+	if (strcmp(sub, "history") == 0 || strcmp(sub, "merges") == 0)
+		return ct_cli_profile_trail(repo, o, out, sub[0] == 'm');
+	return ct_cli_profile_show(repo, o, out);
+}
+
+/*
+ * unmerge ANON: the operator's decision that the device is not merged
+ * (rule 11); later events do not merge it again, `merge` does.
+ */
+static int ct_cli_unmerge(struct ct_repo *repo, const struct ct_cli_opts *o,
+			  FILE *out)
+{
+	struct ct_repo_table res;
+	enum ct_repo_status st;
+	const char *anon = o->operands[0], *prev;
+
+	if (o->noperands != 1 || !ct_cli_is_uuid(anon)) {
+		fprintf(stderr, "convtrack: usage: convtrack unmerge "
+			"ANONYMOUS_PROFILE_ID [--json]\n");
+		return CT_CLI_USAGE;
+	}
+	st = ct_repo_query(repo, CT_Q_UNMERGE, &anon, &res);
+	if (st != CT_REPO_OK)
+		return ct_cli_failed(repo, st);
+	prev = ct_repo_table_get(&res, 0, "previous_target");
+	if (o->json)
+		fprintf(out, "{\"unmerged\":\"%s\",\"was_merged_into\":%s%s%s}\n",
+			anon, prev ? "\"" : "", prev ? prev : "null", prev ? "\"" : "");
+	else if (prev)
+		fprintf(out, "unmerged %s from %s (recorded as an operator override: "
+			"later events do not merge it again)\n", anon, prev);
+	else
+		fprintf(out, "%s was not merged; recorded as an operator override: "
+			"later events do not merge it\n", anon);
+	ct_repo_table_free(&res);
+	return CT_CLI_OK;
+}
+
+/* shared-devices [list] | apply-policy (merge.shared_device_policy) */
+static int ct_cli_shared_devices(struct ct_repo *repo, const struct ct_cli_opts *o,
+				 FILE *out)
+{
+	const char *sub = o->noperands == 1 ? o->operands[0] : "list";
+	bool apply = strcmp(sub, "apply-policy") == 0;
+	struct ct_repo_table rows;
+	enum ct_repo_status st;
+
+	if (o->noperands > 1 || (!apply && strcmp(sub, "list") != 0)) {
+		fprintf(stderr, "convtrack: usage: convtrack shared-devices "
+			"[list | apply-policy] [--json]\n");
+		return CT_CLI_USAGE;
+	}
+	st = ct_repo_query(repo, apply ? CT_Q_SHARED_DEVICE_POLICY :
+			   CT_Q_SHARED_DEVICES, &o->policy, &rows);
+	if (st != CT_REPO_OK)
+		return ct_cli_failed(repo, st);
+	if (apply && o->json)
+		fprintf(out, "{\"policy\":\"%s\",\"devices_changed\":%s}\n", o->policy,
+			ct_repo_table_get(&rows, 0, "devices_changed"));
+	else if (apply)
+		fprintf(out, "shared-device policy '%s' applied: %s devices changed\n",
+			o->policy, ct_repo_table_get(&rows, 0, "devices_changed"));
+	else
+		ct_cli_print_rows(o, NULL, "shared_devices", "Shared devices", &rows,
+				  out);
+	ct_repo_table_free(&rows);
+	return CT_CLI_OK;
+}
+
 /* True when s is a YYYY-MM-DD date (the server checks the calendar). */
 static bool ct_cli_is_date(const char *s)
 {
@@ -627,12 +770,19 @@ static const struct {
 			 FILE *out);
 	const char *usage;
 } ct_cli_commands[] = {
-	{ "profile", ct_cli_profile_show, NULL,
+	{ "profile", ct_cli_profile, NULL,
 	  "profile show (--username U | --anonymous-id A | --id UUID) [--json]" },
+	{ "profile", ct_cli_profile, NULL,
+	  "profile history (--username U | --anonymous-id A | --id UUID) [--json]" },
+	{ "profile", ct_cli_profile, NULL,
+	  "profile merges (--username U | --anonymous-id A | --id UUID) [--json]" },
 	{ "summaries", ct_cli_summaries, NULL,
 	  "summaries --profile UUID [--limit N] [--json]" },
 	{ "merge", ct_cli_merge, NULL,
 	  "merge ANONYMOUS_PROFILE_ID AUTHENTICATED_PROFILE_ID" },
+	{ "unmerge", ct_cli_unmerge, NULL, "unmerge ANONYMOUS_PROFILE_ID [--json]" },
+	{ "shared-devices", ct_cli_shared_devices, NULL,
+	  "shared-devices [list | apply-policy] [--json]" },
 	{ "report", ct_cli_report, NULL, "report [--since YYYY-MM-DD] [--json]" },
 	{ "dead-letter", NULL, ct_cli_dead_letter,
 	  "dead-letter list [--reason PREFIX] [--partition P [--offset O]] [--json]" },
@@ -676,6 +826,7 @@ int ct_cli_run(const struct ct_config *cfg, const char *name, int nargs,
 		return CT_CLI_USAGE;
 	if (ct_cli_parse(nargs, args, &o) < 0)
 		return CT_CLI_USAGE;
+	o.policy = cfg->merge_shared_device_policy;
 	if (ct_cli_commands[i].run_kafka)
 		return ct_cli_commands[i].run_kafka(cfg, &o, out);
 	repo = ct_cli_connect(cfg);

@@ -100,6 +100,10 @@ static const struct ct_cfg_setting ct_cfg_settings[] = {
 		   2592000, NULL, "idle time after which a session is stale"),
 	CT_CFG_NUM("sessions.sweep_interval_s", sessions_sweep_interval_s, 30,
 		   1, 86400, NULL, "how often stale sessions are looked for"),
+	CT_CFG_STR("merge.shared_device_policy", merge_shared_device_policy,
+		   "history", NULL,
+		   "history (a shared device merges into its first user, rule 2) "
+		   "or session (only its authenticated sessions go to their users)"),
 	CT_CFG_STR("text.default_country_code", text_default_country_code,
 		   "263", NULL,
 		   "calling code for local phone numbers callers say (1-3 digits)"),
@@ -651,6 +655,17 @@ static int ct_cfg_check_log_level(struct ct_cfg_ctx *ctx)
 			   "error", level);
 }
 
+/* Checks merge.shared_device_policy: history or session. */
+static int ct_cfg_check_policy(struct ct_cfg_ctx *ctx)
+{
+	const char *policy = ctx->cfg->merge_shared_device_policy;
+
+	if (strcmp(policy, "history") == 0 || strcmp(policy, "session") == 0)
+		return 0;
+	return ct_cfg_fail(ctx, "merge.shared_device_policy '%s' must be "
+			   "history or session", policy);
+}
+
 /* Checks text.default_country_code: 1 to 3 digits, the first not 0. */
 static int ct_cfg_check_country(struct ct_cfg_ctx *ctx)
 {
@@ -747,6 +762,7 @@ static int ct_cfg_check_props(struct ct_cfg_ctx *ctx)
 static int ct_cfg_validate(struct ct_cfg_ctx *ctx)
 {
 	if (ct_cfg_check_log_level(ctx) || ct_cfg_check_country(ctx) ||
+	    ct_cfg_check_policy(ctx) ||
 	    ct_cfg_check_topics(ctx) ||
 	    ct_cfg_check_relations(ctx) || ct_cfg_check_props(ctx))
 		return -1;

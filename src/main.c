@@ -176,12 +176,16 @@ static int ct_main_on_tick(void *arg)
 	if (st == CT_REPO_OK)
 		st = ct_publisher_tick(t->publisher, t->repo, 500, &sent);
 	if (st == CT_REPO_OK && ct_main_now_ms() >= t->next_backlog_ms) {
-		long long backlog = 0;
+		long long backlog = 0, shared = 0;
 
 		t->next_backlog_ms = ct_main_now_ms() + 5000;
 		st = ct_repo_outbox_backlog(t->repo, &backlog);
 		if (st == CT_REPO_OK)
 			ct_metrics_set("convtrack_outbox_backlog", NULL, (double)backlog);
+		if (st == CT_REPO_OK)
+			st = ct_repo_shared_devices(t->repo, &shared);
+		if (st == CT_REPO_OK)
+			ct_metrics_set("convtrack_shared_devices", NULL, (double)shared);
 	}
 	ct_metrics_set_db_ok(st == CT_REPO_OK || st == CT_REPO_PERMANENT);
 	if (st == CT_REPO_FATAL) {
@@ -227,6 +231,8 @@ static int ct_main_run(const struct ct_config *cfg)
 			goto out_free_repo;
 		}
 		ct_repo_set_grace_ms(repos[i], cfg->summary_grace_ms);
+		ct_repo_set_shared_device_policy(repos[i],
+						 cfg->merge_shared_device_policy);
 	}
 	repo = repos[0];
 	ct_metrics_set_db_ok(true);

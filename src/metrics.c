@@ -60,6 +60,9 @@ static const struct ct_metric_def {
 	  "Stale-session sweeps run.", NULL, 0 },
 	{ "convtrack_sessions_stale_ended_total", CT_COUNTER,
 	  "Sessions ended by a stale sweep.", NULL, 0 },
+	{ "convtrack_shared_devices", CT_GAUGE,
+	  "Anonymous device keys whose sessions authenticated as two or more "
+	  "users (refreshed every 5 s).", NULL, 0 },
 	{ "convtrack_ready", CT_GAUGE,
 	  "1 when PostgreSQL is reachable and the consumer has joined its group.",
 	  NULL, 0 },

@@ -55,6 +55,7 @@ enum ct_repo_stmt {
 	STMT_MSG_UPSERT,
 	STMT_SESSIONS,
 	STMT_REFRESH_SESSIONS,
+	STMT_AUDIT_CREATED,
 	STMT_ENSURE_PROFILES,
 	STMT_USER_ATTRS,
 	STMT_MERGES,
@@ -182,6 +183,29 @@ static const char SQL_ENSURE_PROFILES[] =
 	"  FROM unnest($3::uuid[], $4::text[]) AS b(id, u)"
 	" ON CONFLICT DO NOTHING";
 
+/*
+ * Audit (sql/004_audit.sql): a 'created' row for each profile that
+ * ENSURE_PROFILES is about to create, naming the batch's earliest event
+ * that introduced it.  $1..$4 as ENSURE_PROFILES; $5..$7 the batch's
+ * participant_joined events (id, time, key), $8..$10 its authenticated
+ * events (id, time, username).  Runs under the advisory locks of those
+ * profile ids (the batch's base locks), so no other transaction can create
+ * one of them in between: each profile gets one 'created' row.
+ */
+static const char SQL_AUDIT_CREATED[] =
+	"INSERT INTO profile_audit (profile_id, kind, event_id, detail)"
+	" SELECT n.id, 'created', n.e, jsonb_build_object('profile_type', n.t)"
+	" FROM ((SELECT DISTINCT ON (k.id) k.id, 'anonymous' AS t, j.e"
+	"   FROM unnest($1::uuid[], $2::text[]) AS k(id, key)"
+	"   JOIN unnest($5::uuid[], $6::timestamptz[], $7::text[]) AS j(e, at, key)"
+	"    ON j.key = k.key ORDER BY k.id, j.at, j.e)"
+	"  UNION ALL"
+	"  (SELECT DISTINCT ON (u.id) u.id, 'authenticated', a.e"
+	"   FROM unnest($3::uuid[], $4::text[]) AS u(id, name)"
+	"   JOIN unnest($8::uuid[], $9::timestamptz[], $10::text[]) AS a(e, at, name)"
+	"    ON a.name = u.name ORDER BY u.id, a.at, a.e)) n"
+	" WHERE NOT EXISTS (SELECT 1 FROM user_profiles p WHERE p.id = n.id)";
+
 /* Rule 6: a user's phone and email from the latest event carrying them. */
 static const char SQL_USER_ATTRS[] =
 	"UPDATE user_profiles p SET phone_number = x.phone, email = x.email,"
@@ -198,7 +222,8 @@ static const char SQL_USER_ATTRS[] =
 	"  AND (p.phone_number, p.email) IS DISTINCT FROM (x.phone, x.email)"
 	" RETURNING p.id";
 
-static const char SQL_MERGES[] = "SELECT ct_refresh_merges($1::text[])";
+/* $2 merge.shared_device_policy (sql/006_merge_ledger.sql). */
+static const char SQL_MERGES[] = "SELECT ct_refresh_merges($1::text[], $2::text)";
 
 static const char SQL_SESSION_PROFILES[] =
 	"SELECT old_profile_id, new_profile_id, session_id"
@@ -271,9 +296,10 @@ static const struct {
 	[STMT_MSG_UPSERT] = { "ct_msg_upsert", CT_SQL_MSG_UPSERT, 8 },
 	[STMT_SESSIONS] = { "ct_sessions", SQL_SESSIONS, 4 },
 	[STMT_REFRESH_SESSIONS] = { "ct_refresh_sessions", SQL_REFRESH_SESSIONS, 1 },
+	[STMT_AUDIT_CREATED] = { "ct_audit_created", SQL_AUDIT_CREATED, 10 },
 	[STMT_ENSURE_PROFILES] = { "ct_ensure_profiles", SQL_ENSURE_PROFILES, 4 },
 	[STMT_USER_ATTRS] = { "ct_user_attrs", SQL_USER_ATTRS, 1 },
-	[STMT_MERGES] = { "ct_merges", SQL_MERGES, 1 },
+	[STMT_MERGES] = { "ct_merges", SQL_MERGES, 2 },
 	[STMT_SESSION_PROFILES] = { "ct_session_profiles", SQL_SESSION_PROFILES, 2 },
 	[STMT_STATS_IDS] = { "ct_stats_ids", SQL_STATS_IDS, 3 },
 	[STMT_STATS] = { "ct_stats", SQL_STATS, 1 },
@@ -286,6 +312,12 @@ static const struct {
 void ct_repo_set_grace_ms(struct ct_repo *repo, int grace_ms)
 {
 	repo->grace_ms = grace_ms;
+}
+
+void ct_repo_set_shared_device_policy(struct ct_repo *repo, const char *policy)
+{
+	snprintf(repo->shared_device_policy, sizeof(repo->shared_device_policy),
+		 "%s", policy);
 }
 
 const char *ct_repo_error(const struct ct_repo *repo)
@@ -395,6 +427,7 @@ enum ct_repo_status ct_repo_connect(const char *conninfo, struct ct_repo **out,
 		snprintf(err, errlen, "out of memory");
 		return CT_REPO_FATAL;
 	}
+	ct_repo_set_shared_device_policy(repo, "history");
 	st = ct_repo_open(repo);
 	if (st != CT_REPO_OK) {
 		snprintf(err, errlen, "%s", repo->err);
@@ -927,6 +960,23 @@ static void ct_repo_collect(PGresult *res, int col, struct ct_pgarray *arr)
 	PQclear(res);
 }
 
+/* The 'created' audit rows of the profiles the batch introduces. */
+static enum ct_repo_status ct_repo_audit_created(struct ct_repo *repo,
+						 struct ct_repo_cols *c)
+{
+	const char *p[10] = {
+		ct_pgarray_str(&c->key_ids), ct_pgarray_str(&c->keys),
+		ct_pgarray_str(&c->user_ids), ct_pgarray_str(&c->users),
+		ct_pgarray_str(&c->j[0]), ct_pgarray_str(&c->j[2]),
+		ct_pgarray_str(&c->j[6]), ct_pgarray_str(&c->a[0]),
+		ct_pgarray_str(&c->a[2]), ct_pgarray_str(&c->a[3]),
+	};
+
+	if (!c->key_ids.count && !c->user_ids.count)
+		return CT_REPO_OK;
+	return ct_repo_run(repo, STMT_AUDIT_CREATED, p, NULL);
+}
+
 static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 					  struct ct_repo_cols *c,
 					  struct ct_pgarray *keys,
@@ -940,6 +990,9 @@ static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 
 	p[0] = ct_pgarray_str(&c->structural);
 	st = ct_repo_run(repo, STMT_REFRESH_SESSIONS, p, NULL);
+	if (st != CT_REPO_OK)
+		return st;
+	st = ct_repo_audit_created(repo, c);
 	if (st != CT_REPO_OK)
 		return st;
 	p[0] = ct_pgarray_str(&c->key_ids);
@@ -956,6 +1009,7 @@ static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 	}
 	if (st == CT_REPO_OK) {
 		p[0] = ct_pgarray_str(keys);
+		p[1] = repo->shared_device_policy;
 		st = ct_repo_run(repo, STMT_MERGES, p, NULL);
 	}
 	if (st == CT_REPO_OK) {

@@ -99,6 +99,38 @@ static const char *const ct_repo_queries[CT_Q_COUNT] = {
 		" WHERE r.day >= COALESCE($1::date,"
 		"   (SELECT max(day) - 13 FROM analytics_daily_resolution))"
 		" ORDER BY r.day",
+	/* merges, audit and shared devices (sql/006_merge_ledger.sql) */
+	[CT_Q_UNMERGE] = "SELECT unmerge_profile($1::uuid) AS previous_target",
+	[CT_Q_PROFILE_HISTORY] =
+		"SELECT a.at, a.kind, a.event_id, a.actor, a.detail"
+		" FROM profile_audit a WHERE a.profile_id = $1::uuid"
+		" ORDER BY a.at, a.id",
+	[CT_Q_PROFILE_MERGES] =
+		"SELECT l.id AS ledger_id, l.at, l.anonymous_profile_id,"
+		"  a.anonymous_id AS device_key, l.from_profile_id, l.to_profile_id,"
+		"  l.cause, l.event_id, l.actor, to_jsonb(l.sessions) AS sessions"
+		" FROM profile_merge_ledger l"
+		" LEFT JOIN user_profiles a ON a.id = l.anonymous_profile_id"
+		" WHERE l.anonymous_profile_id = $1::uuid"
+		"    OR l.from_profile_id = $1::uuid OR l.to_profile_id = $1::uuid"
+		" ORDER BY l.id",
+	/* user profile ids, not usernames: an operator looks them up */
+	[CT_Q_SHARED_DEVICES] =
+		"SELECT d.anonymous_profile_id, a.anonymous_id AS device_key,"
+		"  d.users, (SELECT jsonb_agg(DISTINCT u.id) FROM agent_sessions s"
+		"   JOIN user_profiles u ON u.username = s.authenticated_username"
+		"   WHERE s.anonymous_id = a.anonymous_id) AS user_profile_ids,"
+		"  a.merged_into_profile_id,"
+		"  o.anonymous_profile_id IS NOT NULL AS operator_override,"
+		"  a.total_sessions, d.flagged_at"
+		" FROM shared_devices d"
+		" JOIN user_profiles a ON a.id = d.anonymous_profile_id"
+		" LEFT JOIN profile_merge_overrides o"
+		"  ON o.anonymous_profile_id = d.anonymous_profile_id"
+		" ORDER BY d.flagged_at, d.anonymous_profile_id",
+	[CT_Q_SHARED_DEVICE_POLICY] =
+		"SELECT ct_apply_shared_device_policy($1::text) AS devices_changed",
+	[CT_Q_SHARED_DEVICE_COUNT] = "SELECT count(*) FROM shared_devices",
 };
 
 static const int ct_repo_query_params[CT_Q_COUNT] = {
@@ -106,6 +138,8 @@ static const int ct_repo_query_params[CT_Q_COUNT] = {
 	[CT_Q_PROFILE_BY_ID] = 1, [CT_Q_MERGED_FROM] = 1,
 	[CT_Q_PROFILE_SESSIONS] = 2, [CT_Q_PROFILE_SUMMARIES] = 2,
 	[CT_Q_MERGE] = 2, [CT_Q_REPORT_HEADLINE] = 1, [CT_Q_REPORT_DAILY] = 1,
+	[CT_Q_UNMERGE] = 1, [CT_Q_PROFILE_HISTORY] = 1, [CT_Q_PROFILE_MERGES] = 1,
+	[CT_Q_SHARED_DEVICE_POLICY] = 1,
 };
 
 /* How a column of type oid should be rendered (pg_type's oids). */
@@ -175,6 +209,17 @@ enum ct_repo_status ct_repo_query(struct ct_repo *repo, enum ct_repo_query q,
 		st = CT_REPO_TRANSIENT;
 	}
 	PQclear(res);
+	return st;
+}
+
+enum ct_repo_status ct_repo_shared_devices(struct ct_repo *repo, long long *n)
+{
+	struct ct_repo_table t;
+	enum ct_repo_status st;
+
+	st = ct_repo_query(repo, CT_Q_SHARED_DEVICE_COUNT, NULL, &t);
+	*n = st == CT_REPO_OK && t.nrows == 1 && t.cells[0] ? atoll(t.cells[0]) : 0;
+	ct_repo_table_free(&t);
 	return st;
 }
 

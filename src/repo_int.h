@@ -21,6 +21,7 @@ struct ct_repo {
 	int prepared;
 	int grace_ms;
 	int probe_batches; /* > 0: probe stored message ids before the COPY */
+	char shared_device_policy[16]; /* merge.shared_device_policy */
 	char err[512];
 };
 

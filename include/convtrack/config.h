@@ -90,6 +90,11 @@ struct ct_config {
 	int sessions_stale_after_s;    /* sessions.stale_after_s, 1800, 1..2592000 */
 	int sessions_sweep_interval_s; /* sessions.sweep_interval_s, 30, 1..86400 */
 
+	/* merges: what a shared device (sessions that authenticated as two or
+	 * more users) does, see docs/privacy-merges-audit.md */
+	char *merge_shared_device_policy; /* merge.shared_device_policy,
+					   * "history": history|session */
+
 	/* text rules */
 	char *text_default_country_code; /* text.default_country_code, "263" */
 

@@ -49,6 +49,13 @@ void ct_repo_free(struct ct_repo *repo);
  */
 void ct_repo_set_grace_ms(struct ct_repo *repo, int grace_ms);
 
+/*
+ * Sets merge.shared_device_policy, "history" (default: contract rule 2) or
+ * "session" (a shared device's anonymous profile is not merged), passed to
+ * ct_refresh_merges() with every batch (sql/006_merge_ledger.sql).
+ */
+void ct_repo_set_shared_device_policy(struct ct_repo *repo, const char *policy);
+
 /* The last error message of repo (never NULL). */
 const char *ct_repo_error(const struct ct_repo *repo);
 
@@ -222,6 +229,10 @@ void ct_repo_outbox_free(struct ct_repo_outbox_row *rows, size_t n);
 enum ct_repo_status ct_repo_outbox_backlog(struct ct_repo *repo, long long *n)
 	__attribute__((warn_unused_result));
 
+/* Anonymous profiles flagged as shared devices (sql/006_merge_ledger.sql). */
+enum ct_repo_status ct_repo_shared_devices(struct ct_repo *repo, long long *n)
+	__attribute__((warn_unused_result));
+
 /* ---- operator queries (convtrack profile, summaries, merge, report) ---- */
 
 /* The named queries of the operator CLI (SQL lives in repo_cli.c). */
@@ -238,6 +249,12 @@ enum ct_repo_query {
 	CT_Q_REPORT_TOPICS,           /* no parameters */
 	CT_Q_REPORT_FCR,              /* no parameters */
 	CT_Q_REPORT_DAILY,            /* $1 first day (NULL: the last 14 days) */
+	CT_Q_UNMERGE,                 /* $1 anonymous id: unmerge_profile() */
+	CT_Q_PROFILE_HISTORY,         /* $1 profile id: audit trail, oldest first */
+	CT_Q_PROFILE_MERGES,          /* $1 profile id: merge ledger rows naming it */
+	CT_Q_SHARED_DEVICES,          /* no parameters */
+	CT_Q_SHARED_DEVICE_POLICY,    /* $1 policy: re-applied to every shared device */
+	CT_Q_SHARED_DEVICE_COUNT,     /* no parameters */
 	CT_Q_COUNT
 };
 

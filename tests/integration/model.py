@@ -213,16 +213,21 @@ def _order(ev):
     return (ev["_us"], ev["event_id"].lower())
 
 
-def expected_state(events, manual_merges=None):
+def expected_state(events, manual_merges=None, shared_device_policy="history"):
     """Rows of user_profiles, agent_sessions, conversation_messages.
 
     events: iterable of Event (all valid; duplicates allowed).
     manual_merges: {anonymous_profile_id: authenticated_profile_id} applied
-    by an operator with merge_profiles() (rule 11: wins over rule 2).
+    by an operator with merge_profiles() (rule 11: wins over rule 2), or
+    None for an operator's unmerge_profile() (not merged, whatever rule 2
+    says).
+    shared_device_policy: "history" (rule 2) or "session": a device key
+    whose sessions authenticated as two or more users is not merged
+    (merge.shared_device_policy, docs/privacy-merges-audit.md).
     Returns {"profiles": [...], "sessions": [...], "messages": [...]},
     each list of tuples sorted by the first column.
     """
-    manual_merges = {k.lower(): v.lower()
+    manual_merges = {k.lower(): v.lower() if v else None
                      for k, v in (manual_merges or {}).items()}
 
     # Rule 5: a second copy of an event changes nothing.
@@ -309,10 +314,19 @@ def expected_state(events, manual_merges=None):
             a = suser_ev[sid]
             if key not in best or _order(a) < _order(best[key]):
                 best[key] = a
+    key_users = {}
+    for sid, key in skey.items():
+        if sid in suser:
+            key_users.setdefault(key, set()).add(suser[sid])
     for key, a in best.items():
+        if shared_device_policy == "session" and len(key_users[key]) >= 2:
+            continue
         merged[anonymous_profile_id(key)] = user_profile_id(a["username"])
     for anon, auth in manual_merges.items():
-        merged[anon] = auth
+        if auth is None:
+            merged.pop(anon, None)
+        else:
+            merged[anon] = auth
 
     # Rule 3: session profile.
     sprofile = {}

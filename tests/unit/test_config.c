@@ -36,6 +36,7 @@ static const char *const known_env[] = {
 	"CONVTRACK_SUMMARY_GRACE_MS",
 	"CONVTRACK_SESSIONS_STALE_AFTER_S",
 	"CONVTRACK_SESSIONS_SWEEP_INTERVAL_S",
+	"CONVTRACK_MERGE_SHARED_DEVICE_POLICY",
 	"CONVTRACK_LOG_LEVEL",
 	"CONVTRACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL",
 	"CONVTRACK_KAFKA_PROPERTIES_SASL_MECHANISMS",
@@ -176,6 +177,7 @@ static void check_defaults(const struct ct_config *cfg)
 	CHECK(cfg->summary_grace_ms == 2000);
 	CHECK(cfg->sessions_stale_after_s == 1800);
 	CHECK(cfg->sessions_sweep_interval_s == 30);
+	CHECK_STR(cfg->merge_shared_device_policy, "history");
 	CHECK_STR(cfg->log_level, "info");
 }
 
@@ -403,6 +405,8 @@ static void test_validation(void)
 
 	msg = load_error("log = { level = \"verbose\"; };\n");
 	CHECK(contains(msg, "log.level"));
+	msg = load_error("merge = { shared_device_policy = \"never\"; };\n");
+	CHECK(contains(msg, "merge.shared_device_policy"));
 	msg = load_error("topics = { message = \"bad topic\"; };\n");
 	CHECK(contains(msg, "topics.message"));
 	msg = load_error("topics = { message = \"\"; };\n");
@@ -617,6 +621,7 @@ static void check_same(const struct ct_config *a, const struct ct_config *b)
 	CHECK(a->summary_grace_ms == b->summary_grace_ms);
 	CHECK(a->sessions_stale_after_s == b->sessions_stale_after_s);
 	CHECK(a->sessions_sweep_interval_s == b->sessions_sweep_interval_s);
+	CHECK_STR(a->merge_shared_device_policy, b->merge_shared_device_policy);
 	CHECK_STR(a->log_level, b->log_level);
 }
 
