@@ -18,6 +18,7 @@
 #include "convtrack/event.h"
 #include "convtrack/log.h"
 #include "convtrack/metrics.h"
+#include "convtrack/privacy.h"
 #include "kafka_conf.h"
 
 /* A batch stops growing at this many payload bytes (bounds memory). */
@@ -44,6 +45,8 @@ struct ct_consumer {
 	rd_kafka_t *rk;  /* consumer */
 	rd_kafka_t *dlq; /* dead-letter producer */
 	struct ct_banking *banking; /* flags user messages (is_banking_query) */
+	const struct ct_redact *redact; /* NULL: nothing is redacted */
+	struct ct_privacy_stats redacted; /* of the batch in hand */
 	struct ct_repo *const *repos; /* batch.parallelism connections */
 	size_t nrepos;
 	volatile sig_atomic_t *stop;
@@ -135,6 +138,7 @@ static void ct_consumer_batch_clear(struct ct_consumer *c)
 	}
 	c->n = 0;
 	c->bytes = 0;
+	memset(&c->redacted, 0, sizeof(c->redacted));
 }
 
 static int ct_consumer_batch_grow(struct ct_consumer *c)
@@ -187,6 +191,9 @@ static int ct_consumer_batch_add(struct ct_consumer *c, rd_kafka_message_t *rkm)
 				c->banking, it->ev.u.message.content,
 				it->ev.u.message.content_len);
 		}
+		/* before anything is stored: the flag above saw the clear text */
+		if (ct_privacy_event(c->redact, &it->ev, &c->redacted) < 0)
+			return -1;
 	} else {
 		it->dead_letter = true;
 	}
@@ -196,26 +203,44 @@ static int ct_consumer_batch_add(struct ct_consumer *c, rd_kafka_message_t *rkm)
 	return 0;
 }
 
-/* Produces one record to the dead-letter topic, unchanged, with headers. */
+/*
+ * Produces one record to the dead-letter topic with headers: unchanged, or
+ * with its text redacted when redact.dead_letter is on (then it also
+ * carries convtrack-redacted: true).  A payload that cannot be redacted is
+ * not produced (an error, so the batch is retried).
+ */
 static rd_kafka_resp_err_t ct_consumer_dlq_produce(struct ct_consumer *c, size_t i)
 {
 	const rd_kafka_message_t *rkm = c->rkms[i];
 	const char *topic = rd_kafka_topic_name(rkm->rkt);
-	char part[16], off[24];
+	bool redact = c->cfg->redact_dead_letter && c->redact;
+	const void *value = rkm->payload;
+	size_t len = rkm->len;
+	char part[16], off[24], *copy = NULL;
+	rd_kafka_resp_err_t err;
 
+	if (redact) {
+		if (ct_privacy_payload(c->redact, rkm->payload, rkm->len, &copy,
+				       &len) < 0)
+			return RD_KAFKA_RESP_ERR__FAIL;
+		value = copy;
+	}
 	snprintf(part, sizeof(part), "%" PRId32, rkm->partition);
 	snprintf(off, sizeof(off), "%" PRId64, rkm->offset);
 	c->dlq_state[i] = CT_DLQ_PENDING;
-	return rd_kafka_producev(
+	err = rd_kafka_producev(
 		c->dlq, RD_KAFKA_V_TOPIC(c->cfg->topic_dead_letter),
 		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		RD_KAFKA_V_VALUE(rkm->payload, rkm->len),
+		RD_KAFKA_V_VALUE((void *)value, len),
 		RD_KAFKA_V_KEY(rkm->key, rkm->key_len),
 		RD_KAFKA_V_HEADER("convtrack-error", c->items[i].reason, -1),
 		RD_KAFKA_V_HEADER("convtrack-source-topic", topic, -1),
 		RD_KAFKA_V_HEADER("convtrack-source-partition", part, -1),
 		RD_KAFKA_V_HEADER("convtrack-source-offset", off, -1),
+		RD_KAFKA_V_HEADER("convtrack-redacted", redact ? "true" : "false", -1),
 		RD_KAFKA_V_OPAQUE(&c->dlq_state[i]), RD_KAFKA_V_END);
+	free(copy);
+	return err;
 }
 
 /*
@@ -271,6 +296,26 @@ static void ct_consumer_store_offsets(struct ct_consumer *c)
 	rd_kafka_topic_partition_list_destroy(offsets);
 }
 
+/* Counts what the batch's messages had redacted, by type. */
+static void ct_consumer_count_redacted(const struct ct_privacy_stats *st)
+{
+	char label[64];
+	size_t t;
+
+	if (!st->messages)
+		return;
+	ct_metrics_inc("convtrack_messages_redacted_total", NULL,
+		       (double)st->messages);
+	for (t = 0; t < CT_REDACT_TYPE_COUNT; t++) {
+		if (!st->spans[t])
+			continue;
+		ct_metrics_label(label, sizeof(label), "type",
+				 ct_redact_type_name((enum ct_redact_type)t));
+		ct_metrics_inc("convtrack_redactions_total", label,
+			       (double)st->spans[t]);
+	}
+}
+
 /* Counts a finished batch in the metrics registry. */
 static void ct_consumer_count(struct ct_consumer *c,
 			      const struct ct_applier_stats *stats,
@@ -317,6 +362,7 @@ static void ct_consumer_count(struct ct_consumer *c,
 			ct_metrics_inc(name, label, (double)per[t][k]);
 		}
 	}
+	ct_consumer_count_redacted(&c->redacted);
 	ct_metrics_inc("convtrack_batches_total", NULL, 1);
 	ct_metrics_observe("convtrack_batch_size", (double)c->n);
 	ct_metrics_observe("convtrack_apply_seconds", seconds);
@@ -495,6 +541,11 @@ out_free:
 		rd_kafka_conf_destroy(conf);
 	ct_consumer_free(c);
 	return -1;
+}
+
+void ct_consumer_set_redactor(struct ct_consumer *c, const struct ct_redact *r)
+{
+	c->redact = r;
 }
 
 /* Polls until the batch is full, the wait is over or a stop is requested. */
