@@ -64,6 +64,7 @@ enum ct_repo_stmt {
 	STMT_METADATA,
 	STMT_REOPEN,
 	STMT_DUE,
+	STMT_REDACTIONS,
 	STMT_COUNT
 };
 
@@ -106,11 +107,12 @@ static const char SQL_JOINS[] =
 	"  $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])"
 	" ON CONFLICT (event_id) DO NOTHING";
 
+/* $7, $8: the keyed hashes of phone and email (sql/005_redaction.sql). */
 static const char SQL_AUTHS[] =
 	"INSERT INTO session_authentications (event_id, session_id, occurred_at,"
-	"  username, phone_number, email)"
+	"  username, phone_number, email, phone_hash, email_hash)"
 	" SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[],"
-	"  $4::text[], $5::text[], $6::text[])"
+	"  $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])"
 	" ON CONFLICT (event_id) DO NOTHING";
 
 static const char SQL_ENDS[] =
@@ -252,20 +254,28 @@ static const char SQL_ENSURE_PROFILES[] =
 	"  FROM unnest($3::uuid[], $4::text[]) AS b(id, u)"
 	" ON CONFLICT DO NOTHING";
 
-/* Rule 6: a user's phone and email from the latest event carrying them. */
+/*
+ * Rule 6: a user's phone and email from the latest event carrying them,
+ * with their keyed hashes from the same event.
+ */
 static const char SQL_USER_ATTRS[] =
 	"UPDATE user_profiles p SET phone_number = x.phone, email = x.email,"
+	"  phone_hash = x.phone_hash, email_hash = x.email_hash,"
 	"  updated_at = now()"
-	" FROM (SELECT u.username,"
-	"   (SELECT a.phone_number FROM session_authentications a"
-	"     WHERE a.username = u.username AND a.phone_number IS NOT NULL"
-	"     ORDER BY a.occurred_at DESC, a.event_id DESC LIMIT 1) AS phone,"
-	"   (SELECT a.email FROM session_authentications a"
-	"     WHERE a.username = u.username AND a.email IS NOT NULL"
-	"     ORDER BY a.occurred_at DESC, a.event_id DESC LIMIT 1) AS email"
-	"  FROM unnest($1::text[]) AS u(username)) x"
+	" FROM (SELECT u.username, ph.phone_number AS phone, ph.phone_hash,"
+	"   em.email, em.email_hash"
+	"  FROM unnest($1::text[]) AS u(username)"
+	"  LEFT JOIN LATERAL (SELECT a.phone_number, a.phone_hash"
+	"    FROM session_authentications a"
+	"    WHERE a.username = u.username AND a.phone_number IS NOT NULL"
+	"    ORDER BY a.occurred_at DESC, a.event_id DESC LIMIT 1) ph ON true"
+	"  LEFT JOIN LATERAL (SELECT a.email, a.email_hash"
+	"    FROM session_authentications a"
+	"    WHERE a.username = u.username AND a.email IS NOT NULL"
+	"    ORDER BY a.occurred_at DESC, a.event_id DESC LIMIT 1) em ON true) x"
 	" WHERE p.username = x.username"
-	"  AND (p.phone_number, p.email) IS DISTINCT FROM (x.phone, x.email)"
+	"  AND (p.phone_number, p.email, p.phone_hash, p.email_hash)"
+	"   IS DISTINCT FROM (x.phone, x.email, x.phone_hash, x.email_hash)"
 	" RETURNING p.id";
 
 static const char SQL_MERGES[] = "SELECT ct_refresh_merges($1::text[])";
@@ -327,6 +337,35 @@ static const char SQL_DUE[] =
 	" WHERE (session_id = ANY ($1::uuid[]) OR session_id = ANY ($2::uuid[]))"
 	"  AND ended_at IS NOT NULL";
 
+/*
+ * What was redacted from the batch's messages (sql/005_redaction.sql), run
+ * only when some message of the batch had something redacted: $1 message
+ * ids, $2 event ids, $3 spans (NULL: none) of every message event.  The
+ * stored version (rule 6's last writer, already decided by SQL_MESSAGES)
+ * is the one whose spans are kept: a winner with spans replaces the row, a
+ * winner without deletes it, a loser changes nothing.
+ */
+static const char SQL_REDACTIONS[] =
+	"WITH w AS ("
+	"  SELECT b.message_id, b.event_id, m.version_at, b.spans"
+	"  FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[])"
+	"   AS b(message_id, event_id, spans)"
+	"  JOIN conversation_messages m ON m.message_id = b.message_id"
+	"   AND m.version_event_id = b.event_id"
+	"), gone AS ("
+	"  DELETE FROM message_redactions r USING w"
+	"  WHERE r.message_id = w.message_id AND w.spans IS NULL"
+	")"
+	" INSERT INTO message_redactions AS r (message_id, version_event_id,"
+	"  version_at, spans)"
+	" SELECT message_id, event_id, version_at, spans FROM w"
+	" WHERE spans IS NOT NULL"
+	" ON CONFLICT (message_id) DO UPDATE SET"
+	"  version_event_id = EXCLUDED.version_event_id,"
+	"  version_at = EXCLUDED.version_at, spans = EXCLUDED.spans"
+	" WHERE (r.version_event_id, r.spans)"
+	"  IS DISTINCT FROM (EXCLUDED.version_event_id, EXCLUDED.spans)";
+
 static const struct {
 	const char *name;
 	const char *sql;
@@ -335,7 +374,7 @@ static const struct {
 	[STMT_LOCKSET] = { "ct_lockset", SQL_LOCKSET, 3 },
 	[STMT_LOCK] = { "ct_lock", SQL_LOCK, 1 },
 	[STMT_JOINS] = { "ct_joins", SQL_JOINS, 8 },
-	[STMT_AUTHS] = { "ct_auths", SQL_AUTHS, 6 },
+	[STMT_AUTHS] = { "ct_auths", SQL_AUTHS, 8 },
 	[STMT_ENDS] = { "ct_ends", SQL_ENDS, 5 },
 	[STMT_MESSAGES] = { "ct_messages", SQL_MESSAGES, 11 },
 	[STMT_CLASH] = { "ct_clash", SQL_CLASH, 2 },
@@ -350,6 +389,7 @@ static const struct {
 	[STMT_METADATA] = { "ct_metadata", SQL_METADATA, 1 },
 	[STMT_REOPEN] = { "ct_reopen", SQL_REOPEN, 1 },
 	[STMT_DUE] = { "ct_due", SQL_DUE, 3 },
+	[STMT_REDACTIONS] = { "ct_redactions", SQL_REDACTIONS, 3 },
 };
 
 void ct_repo_set_grace_ms(struct ct_repo *repo, int grace_ms)
@@ -544,7 +584,9 @@ static enum ct_repo_status ct_repo_run(struct ct_repo *repo, enum ct_repo_stmt s
 
 /* The batch as column arrays: one array literal per statement parameter. */
 struct ct_repo_cols {
-	struct ct_pgarray j[8], a[6], e[5], m[8];
+	struct ct_pgarray j[8], a[8], e[5], m[8];
+	struct ct_pgarray spans; /* per message event: redacted spans or NULL */
+	size_t nredacted;        /* messages with spans */
 	struct ct_pgarray sess, sess_min, sess_max, structural, msg_sess;
 	struct ct_pgarray keys, key_ids, users, user_ids;
 	size_t njoins, nauths, nends, nmsgs;
@@ -628,8 +670,9 @@ static void ct_repo_cols_free(struct ct_repo_cols *c)
 
 	for (i = 0; i < 8; i++)
 		ct_pgarray_free(&c->j[i]);
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 8; i++)
 		ct_pgarray_free(&c->a[i]);
+	ct_pgarray_free(&c->spans);
 	for (i = 0; i < 5; i++)
 		ct_pgarray_free(&c->e[i]);
 	for (i = 0; i < 8; i++)
@@ -674,6 +717,10 @@ static int ct_repo_cols_add_event(struct ct_repo_cols *c, const struct ct_event 
 		ct_pgarray_add(&c->a[3], ev->u.auth.username);
 		ct_pgarray_add(&c->a[4], ev->u.auth.phone_number);
 		ct_pgarray_add(&c->a[5], ev->u.auth.email);
+		ct_pgarray_add(&c->a[6], ev->u.auth.phone_hash[0] ?
+			       ev->u.auth.phone_hash : NULL);
+		ct_pgarray_add(&c->a[7], ev->u.auth.email_hash[0] ?
+			       ev->u.auth.email_hash : NULL);
 		users[(*nusers)++] = ev->u.auth.username;
 		c->nauths++;
 		break;
@@ -700,6 +747,8 @@ static int ct_repo_cols_add_event(struct ct_repo_cols *c, const struct ct_event 
 			ct_pgarray_add(&c->m[6], NULL);
 		ct_pgarray_add(&c->m[7], !ev->u.message.has_banking ? NULL :
 			       ev->u.message.is_banking ? "t" : "f");
+		ct_pgarray_add(&c->spans, ev->u.message.redactions);
+		c->nredacted += ev->u.message.redactions != NULL;
 		c->msg_index[c->nmsgs++] = index;
 		break;
 	default:
@@ -813,10 +862,10 @@ static bool ct_repo_cols_failed(const struct ct_repo_cols *c)
 		if (c->j[i].failed)
 			return true;
 	for (i = 0; i < 8; i++)
-		if (c->m[i].failed || (i < 6 && c->a[i].failed) ||
+		if (c->m[i].failed || c->a[i].failed ||
 		    (i < 5 && c->e[i].failed))
 			return true;
-	return c->sess.failed || c->sess_min.failed || c->sess_max.failed ||
+	return c->spans.failed || c->sess.failed || c->sess_min.failed || c->sess_max.failed ||
 	       c->structural.failed || c->msg_sess.failed || c->keys.failed || c->key_ids.failed ||
 	       c->users.failed || c->user_ids.failed;
 }
@@ -918,7 +967,7 @@ static enum ct_repo_status ct_repo_write_facts(struct ct_repo *repo,
 		st = ct_repo_run(repo, STMT_JOINS, p, NULL);
 	}
 	if (st == CT_REPO_OK && c->nauths) {
-		for (i = 0; i < 6; i++)
+		for (i = 0; i < 8; i++)
 			p[i] = ct_pgarray_str(&c->a[i]);
 		st = ct_repo_run(repo, STMT_AUTHS, p, NULL);
 	}
@@ -935,7 +984,14 @@ static enum ct_repo_status ct_repo_write_facts(struct ct_repo *repo,
 	p[8] = ct_pgarray_str(&c->sess_min);
 	p[9] = ct_pgarray_str(&c->sess_max);
 	p[10] = ct_pgarray_str(&c->m[7]);
-	return ct_repo_run(repo, STMT_MESSAGES, p, NULL);
+	st = ct_repo_run(repo, STMT_MESSAGES, p, NULL);
+	if (st == CT_REPO_OK && c->nredacted) {
+		p[0] = ct_pgarray_str(&c->m[1]);
+		p[1] = ct_pgarray_str(&c->m[0]);
+		p[2] = ct_pgarray_str(&c->spans);
+		st = ct_repo_run(repo, STMT_REDACTIONS, p, NULL);
+	}
+	return st;
 }
 
 /* Messages stored under another session: fills rejected[], returns count. */
