@@ -19,7 +19,6 @@
 """
 
 import json
-import time
 import uuid
 
 import ctlib
@@ -47,14 +46,7 @@ USER_PHONE_COLUMNS = {("user_profiles", "phone_number"),
 
 
 def wait_for(what, fn, timeout=90):
-    deadline = time.time() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.time() > deadline:
-            raise TestFailure("timed out waiting for " + what)
-        time.sleep(0.3)
+    return ctlib.wait_for(what, fn, timeout)
 
 
 def text_columns(c):
