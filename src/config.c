@@ -26,6 +26,8 @@ enum ct_cfg_type {
 	CT_CFG_STRING,     /* char *; NULL default means "not set" */
 	CT_CFG_CONNINFO,   /* char *, a libpq conninfo: password masked */
 	CT_CFG_INT,        /* int within [min, max] */
+	CT_CFG_BOOL,       /* int 0 or 1: true/false in the file, the env too */
+	CT_CFG_SECRET,     /* char *, printed masked when set */
 	CT_CFG_PROPERTIES, /* kafka.properties: list of name/value groups */
 };
 
@@ -46,6 +48,13 @@ struct ct_cfg_setting {
 #define CT_CFG_NUM(name, field, def, min, max, rdkafka, desc)                \
 	{ name, CT_CFG_INT, offsetof(struct ct_config, field), NULL, def,     \
 	  min, max, rdkafka, desc }
+
+#define CT_CFG_FLAG(name, field, def, desc)                                   \
+	{ name, CT_CFG_BOOL, offsetof(struct ct_config, field), NULL, def, 0, \
+	  1, NULL, desc }
+#define CT_CFG_HIDDEN(name, field, desc)                                      \
+	{ name, CT_CFG_SECRET, offsetof(struct ct_config, field), NULL, 0, 0, \
+	  0, NULL, desc }
 
 /* The settings, grouped by section in the order they are printed. */
 static const struct ct_cfg_setting ct_cfg_settings[] = {
@@ -107,6 +116,22 @@ static const struct ct_cfg_setting ct_cfg_settings[] = {
 	CT_CFG_STR("text.default_country_code", text_default_country_code,
 		   "263", NULL,
 		   "calling code for local phone numbers callers say (1-3 digits)"),
+	CT_CFG_FLAG("redact.enabled", redact_enabled, 1,
+		    "redact card numbers, PINs, ... in messages before storage"),
+	CT_CFG_STR("redact.email_mode", redact_email_mode, "hash", NULL,
+		   "emails in messages: hash, keep or remove"),
+	CT_CFG_STR("redact.phone_mode", redact_phone_mode, "hash", NULL,
+		   "phone numbers in messages: hash, keep or remove"),
+	CT_CFG_HIDDEN("redact.hash_key", redact_hash_key,
+		      "HMAC key of hash mode, 16+ bytes; keep it in the environment"),
+	CT_CFG_FLAG("redact.dead_letter", redact_dead_letter, 0,
+		    "redact message text in dead-lettered payloads too"),
+	CT_CFG_FLAG("redact.default_patterns", redact_default_patterns, 1,
+		    "use the built-in account and national ID patterns"),
+	CT_CFG_STR("redact.account_patterns", redact_account_patterns, "", NULL,
+		   "extra account number patterns, ';'-separated, cued:P after a cue"),
+	CT_CFG_STR("redact.id_patterns", redact_id_patterns, "", NULL,
+		   "extra national ID patterns, ';'-separated, cued:P after a cue"),
 	CT_CFG_NUM("http.port", http_port, 9464, 0, 65535, NULL,
 		   "port of /metrics, /healthz and /readyz; 0 turns it off"),
 	CT_CFG_STR("log.level", log_level, "info", NULL,
@@ -299,7 +324,7 @@ static int ct_cfg_defaults(struct ct_cfg_ctx *ctx)
 	for (size_t i = 0; i < CT_CFG_COUNT; i++) {
 		const struct ct_cfg_setting *s = &ct_cfg_settings[i];
 
-		if (s->type == CT_CFG_INT)
+		if (s->type == CT_CFG_INT || s->type == CT_CFG_BOOL)
 			*ct_cfg_int(ctx->cfg, s) = s->def_int;
 		else if (s->type != CT_CFG_PROPERTIES && s->def_str &&
 			 ct_cfg_set_string(ct_cfg_str(ctx->cfg, s), s->def_str))
@@ -344,6 +369,19 @@ static int ct_cfg_file_int(struct ct_cfg_ctx *ctx,
 				   config_setting_source_line(v), s->min,
 				   s->max);
 	*ct_cfg_int(ctx->cfg, s) = (int)n;
+	return 0;
+}
+
+/* Loads a boolean setting s from the file setting v (true or false). */
+static int ct_cfg_file_bool(struct ct_cfg_ctx *ctx,
+			    const struct ct_cfg_setting *s,
+			    const config_setting_t *v)
+{
+	if (config_setting_type(v) != CONFIG_TYPE_BOOL)
+		return ct_cfg_fail(ctx, "%s in %s:%u must be true or false",
+				   s->name, ctx->path,
+				   config_setting_source_line(v));
+	*ct_cfg_int(ctx->cfg, s) = config_setting_get_bool(v) ? 1 : 0;
 	return 0;
 }
 
@@ -443,9 +481,12 @@ static int ct_cfg_file_setting(struct ct_cfg_ctx *ctx, const char *section,
 	switch (s->type) {
 	case CT_CFG_STRING:
 	case CT_CFG_CONNINFO:
+	case CT_CFG_SECRET:
 		return ct_cfg_file_string(ctx, s, v);
 	case CT_CFG_INT:
 		return ct_cfg_file_int(ctx, s, v);
+	case CT_CFG_BOOL:
+		return ct_cfg_file_bool(ctx, s, v);
 	case CT_CFG_PROPERTIES:
 		return ct_cfg_file_props(ctx, v);
 	}
@@ -554,6 +595,24 @@ static int ct_cfg_env_int(struct ct_cfg_ctx *ctx,
 	return 0;
 }
 
+/* Applies the environment variable of the boolean setting s, if set. */
+static int ct_cfg_env_bool(struct ct_cfg_ctx *ctx,
+			   const struct ct_cfg_setting *s, const char *var)
+{
+	const char *value = getenv(var);
+
+	if (!value)
+		return 0;
+	if (strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+		*ct_cfg_int(ctx->cfg, s) = 1;
+	else if (strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+		*ct_cfg_int(ctx->cfg, s) = 0;
+	else
+		return ct_cfg_fail(ctx, "%s='%s' (%s) must be true or false",
+				   var, value, s->name);
+	return 0;
+}
+
 /* Applies the environment variable of the string setting s, if set. */
 static int ct_cfg_env_string(struct ct_cfg_ctx *ctx,
 			     const struct ct_cfg_setting *s, const char *var)
@@ -624,10 +683,14 @@ static int ct_cfg_env(struct ct_cfg_ctx *ctx)
 		switch (s->type) {
 		case CT_CFG_STRING:
 		case CT_CFG_CONNINFO:
+		case CT_CFG_SECRET:
 			rc = ct_cfg_env_string(ctx, s, var);
 			break;
 		case CT_CFG_INT:
 			rc = ct_cfg_env_int(ctx, s, var);
+			break;
+		case CT_CFG_BOOL:
+			rc = ct_cfg_env_bool(ctx, s, var);
 			break;
 		case CT_CFG_PROPERTIES:
 			rc = ct_cfg_env_props(ctx);
@@ -676,6 +739,32 @@ static int ct_cfg_check_country(struct ct_cfg_ctx *ctx)
 		return 0;
 	return ct_cfg_fail(ctx, "text.default_country_code '%s' must be a "
 			   "country calling code: 1 to 3 digits, e.g. 263", cc);
+}
+
+/*
+ * Checks redact.*: the modes, and the key's length when one is set (which
+ * key hash mode uses when none is, and the patterns, are checked when the
+ * worker builds its redactor: see convtrack/privacy.h).
+ */
+static int ct_cfg_check_redact(struct ct_cfg_ctx *ctx)
+{
+	static const char *const modes = " hash keep remove ";
+	const struct ct_config *cfg = ctx->cfg;
+	const char *m[2] = { cfg->redact_email_mode, cfg->redact_phone_mode };
+	const char *names[2] = { "redact.email_mode", "redact.phone_mode" };
+	char key[16];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(key, sizeof(key), " %.10s ", m[i]);
+		if (!*m[i] || strchr(m[i], ' ') || !strstr(modes, key))
+			return ct_cfg_fail(ctx, "%s '%s' must be hash, keep or "
+					   "remove", names[i], m[i]);
+	}
+	if (cfg->redact_hash_key && *cfg->redact_hash_key &&
+	    strlen(cfg->redact_hash_key) < 16)
+		return ct_cfg_fail(ctx, "redact.hash_key must be at least 16 "
+				   "bytes (it is the HMAC key of hash mode)");
+	return 0;
 }
 
 /* True when name is a legal Kafka topic name. */
@@ -763,7 +852,7 @@ static int ct_cfg_validate(struct ct_cfg_ctx *ctx)
 {
 	if (ct_cfg_check_log_level(ctx) || ct_cfg_check_country(ctx) ||
 	    ct_cfg_check_policy(ctx) ||
-	    ct_cfg_check_topics(ctx) ||
+	    ct_cfg_check_topics(ctx) || ct_cfg_check_redact(ctx) ||
 	    ct_cfg_check_relations(ctx) || ct_cfg_check_props(ctx))
 		return -1;
 	return 0;
@@ -801,7 +890,8 @@ void ct_config_free(struct ct_config *cfg)
 	for (size_t i = 0; i < CT_CFG_COUNT; i++) {
 		const struct ct_cfg_setting *s = &ct_cfg_settings[i];
 
-		if (s->type == CT_CFG_STRING || s->type == CT_CFG_CONNINFO)
+		if (s->type == CT_CFG_STRING || s->type == CT_CFG_CONNINFO ||
+		    s->type == CT_CFG_SECRET)
 			free(*ct_cfg_str(cfg, s));
 	}
 	for (size_t i = 0; i < cfg->kafka_property_count; i++) {
@@ -1116,6 +1206,11 @@ static void ct_cfg_print_setting(const struct ct_config *cfg,
 			ct_cfg_int_value(cfg, s), s->desc);
 		return;
 	}
+	if (s->type == CT_CFG_BOOL) {
+		fprintf(out, "\t%s = %s; # %s\n", ct_cfg_key(s),
+			ct_cfg_int_value(cfg, s) ? "true" : "false", s->desc);
+		return;
+	}
 	str = ct_cfg_str_value(cfg, s);
 	if (!str) {
 		fprintf(out, "\t# %s is not set (%s)\n", ct_cfg_key(s),
@@ -1125,6 +1220,8 @@ static void ct_cfg_print_setting(const struct ct_config *cfg,
 	fprintf(out, "\t%s = ", ct_cfg_key(s));
 	if (s->type == CT_CFG_CONNINFO)
 		ct_cfg_print_conninfo(out, str);
+	else if (s->type == CT_CFG_SECRET)
+		ct_cfg_print_string(out, CT_CFG_MASK);
 	else
 		ct_cfg_print_string(out, str);
 	fprintf(out, "; # %s\n", s->desc);

@@ -20,6 +20,7 @@
 #include "convtrack/event.h"
 #include "convtrack/log.h"
 #include "convtrack/metrics.h"
+#include "convtrack/privacy.h"
 #include "kafka_conf.h"
 
 /* A batch stops growing at this many payload bytes (bounds memory). */
@@ -64,6 +65,7 @@ struct ct_batch {
 	enum ct_dlq_state *dlq_state;
 	size_t n, cap;
 	size_t bytes;
+	struct ct_privacy_stats redacted; /* what redaction found in it */
 };
 
 struct ct_consumer {
@@ -71,6 +73,7 @@ struct ct_consumer {
 	rd_kafka_t *rk;  /* consumer */
 	rd_kafka_t *dlq; /* dead-letter producer */
 	struct ct_banking *banking; /* flags user messages (is_banking_query) */
+	const struct ct_redact *redact; /* NULL: nothing is redacted */
 	struct ct_repo *const *repos; /* batch.parallelism connections */
 	size_t nrepos;
 	volatile sig_atomic_t *stop;
@@ -174,6 +177,7 @@ static void ct_consumer_batch_clear(struct ct_batch *b)
 	}
 	b->n = 0;
 	b->bytes = 0;
+	memset(&b->redacted, 0, sizeof(b->redacted));
 }
 
 static int ct_consumer_batch_grow(struct ct_batch *b)
@@ -262,6 +266,9 @@ static int ct_consumer_batch_add(struct ct_consumer *c, struct ct_batch *b,
 				c->banking, it->ev.u.message.content,
 				it->ev.u.message.content_len);
 		}
+		/* before anything is stored: the flag above saw the clear text */
+		if (ct_privacy_event(c->redact, &it->ev, &b->redacted) < 0)
+			return -1;
 	} else {
 		it->dead_letter = true;
 	}
@@ -271,27 +278,43 @@ static int ct_consumer_batch_add(struct ct_consumer *c, struct ct_batch *b,
 	return 0;
 }
 
-/* Produces one record to the dead-letter topic, unchanged, with headers. */
+/*
+ * Produces one record to the dead-letter topic with headers: unchanged, or
+ * with its text redacted when redact.dead_letter is on (then it also
+ * carries convtrack-redacted: true).  A payload that cannot be redacted is
+ * not produced (an error, so the batch is retried).
+ */
 static rd_kafka_resp_err_t ct_consumer_dlq_produce(struct ct_consumer *c,
 						   struct ct_batch *b, size_t i)
 {
 	const struct ct_record *r = b->recs[i];
-	const char *topic = r->topic;
-	char part[16], off[24];
+	bool redact = c->cfg->redact_dead_letter && c->redact && r->has_payload;
+	const void *value = r->has_payload ? r->payload : NULL;
+	size_t len = r->len;
+	char part[16], off[24], *copy = NULL;
+	rd_kafka_resp_err_t err;
 
+	if (redact) {
+		if (ct_privacy_payload(c->redact, r->payload, r->len, &copy, &len) < 0)
+			return RD_KAFKA_RESP_ERR__FAIL;
+		value = copy;
+	}
 	snprintf(part, sizeof(part), "%" PRId32, r->partition);
 	snprintf(off, sizeof(off), "%" PRId64, r->offset);
 	b->dlq_state[i] = CT_DLQ_PENDING;
-	return rd_kafka_producev(
+	err = rd_kafka_producev(
 		c->dlq, RD_KAFKA_V_TOPIC(c->cfg->topic_dead_letter),
 		RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-		RD_KAFKA_V_VALUE(r->has_payload ? (void *)r->payload : NULL, r->len),
+		RD_KAFKA_V_VALUE((void *)value, len),
 		RD_KAFKA_V_KEY(r->has_key ? r->key : NULL, r->key_len),
 		RD_KAFKA_V_HEADER("convtrack-error", b->items[i].reason, -1),
-		RD_KAFKA_V_HEADER("convtrack-source-topic", topic, -1),
+		RD_KAFKA_V_HEADER("convtrack-source-topic", r->topic, -1),
 		RD_KAFKA_V_HEADER("convtrack-source-partition", part, -1),
 		RD_KAFKA_V_HEADER("convtrack-source-offset", off, -1),
+		RD_KAFKA_V_HEADER("convtrack-redacted", redact ? "true" : "false", -1),
 		RD_KAFKA_V_OPAQUE(&b->dlq_state[i]), RD_KAFKA_V_END);
+	free(copy);
+	return err;
 }
 
 /*
@@ -347,6 +370,26 @@ static void ct_consumer_store_offsets(struct ct_consumer *c, struct ct_batch *b)
 	rd_kafka_topic_partition_list_destroy(offsets);
 }
 
+/* Counts what the batch's messages had redacted, by type. */
+static void ct_consumer_count_redacted(const struct ct_privacy_stats *st)
+{
+	char label[64];
+	size_t t;
+
+	if (!st->messages)
+		return;
+	ct_metrics_inc("convtrack_messages_redacted_total", NULL,
+		       (double)st->messages);
+	for (t = 0; t < CT_REDACT_TYPE_COUNT; t++) {
+		if (!st->spans[t])
+			continue;
+		ct_metrics_label(label, sizeof(label), "type",
+				 ct_redact_type_name((enum ct_redact_type)t));
+		ct_metrics_inc("convtrack_redactions_total", label,
+			       (double)st->spans[t]);
+	}
+}
+
 /* Counts a finished batch in the metrics registry. */
 static void ct_consumer_count(struct ct_consumer *c, const struct ct_batch *b,
 			      const struct ct_applier_stats *stats,
@@ -393,6 +436,7 @@ static void ct_consumer_count(struct ct_consumer *c, const struct ct_batch *b,
 			ct_metrics_inc(name, label, (double)per[t][k]);
 		}
 	}
+	ct_consumer_count_redacted(&b->redacted);
 	ct_metrics_inc("convtrack_batches_total", NULL, 1);
 	ct_metrics_observe("convtrack_batch_size", (double)b->n);
 	ct_metrics_observe("convtrack_apply_seconds", seconds);
@@ -652,6 +696,11 @@ out_free:
 		rd_kafka_conf_destroy(conf);
 	ct_consumer_free(c);
 	return -1;
+}
+
+void ct_consumer_set_redactor(struct ct_consumer *c, const struct ct_redact *r)
+{
+	c->redact = r;
 }
 
 /* Polls until the batch is full, the wait is over or a stop is requested. */

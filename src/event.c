@@ -1238,6 +1238,7 @@ void ct_event_clear(struct ct_event *ev)
 		break;
 	case CT_EVENT_MESSAGE:
 		free(ev->u.message.content);
+		free(ev->u.message.redactions);
 		break;
 	case CT_EVENT_AUTHENTICATED:
 		free(ev->u.auth.username);

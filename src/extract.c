@@ -1325,6 +1325,10 @@ static enum ct_extract_owner ct_ex_owner(const struct ct_ex *x, size_t first,
 	return CT_EXTRACT_OWNER_NONE;
 }
 
+static void ct_ex_add_email(const struct ct_ex *x,
+			    struct ct_extract_utterance *out, const char *addr,
+			    size_t n, size_t first, size_t last);
+
 /* True when a noun just before token first says the number is no phone. */
 static bool ct_ex_not_phone(const struct ct_ex *x, size_t first)
 {
@@ -1374,6 +1378,104 @@ static void ct_ex_add_phone(const struct ct_ex *x,
 	if (!ct_ex_not_phone(x, first))
 		ct_ex_insert_phone(out, pos, e164, ct_ex_owner(x, first, last),
 				   first);
+}
+
+/*
+ * Placeholders of redacted text (convtrack/redact.h): stored messages say
+ * "[CARD]", "[PIN]", "[PHONE:3f2a...]" where the caller gave a value.  A
+ * phone or email placeholder with a hash is that contact's mention (the
+ * hash stands for the number); the others are credentials given.
+ */
+static const char ct_ex_secret_placeholders[] =
+	" CARD PIN CVV OTP PASSWORD ACCOUNT ID_NUMBER IBAN ";
+
+/* Hex digits of a hash in a placeholder (CT_REDACT_HASH_HEX). */
+#define CT_EX_HASH_HEX 16
+
+/*
+ * The placeholder that starts at byte i of text, if any: its name (at most
+ * 15 bytes) in name and its hash ("" when none) in hash.  Returns the byte
+ * just past it, or i when there is none.
+ */
+static size_t ct_ex_placeholder_at(const char *s, size_t len, size_t i,
+				   char name[16], char hash[CT_EX_HASH_HEX + 1])
+{
+	size_t k = i + 1, n = 0;
+
+	name[0] = hash[0] = '\0';
+	if (i >= len || s[i] != '[')
+		return i;
+	while (k < len && n < 15 && ((s[k] >= 'A' && s[k] <= 'Z') || s[k] == '_'))
+		name[n++] = s[k++];
+	name[n] = '\0';
+	if (n < 3 || k >= len)
+		return i;
+	if (s[k] == ']')
+		return k + 1;
+	if (s[k] != ':' || k + CT_EX_HASH_HEX + 2 > len ||
+	    s[k + CT_EX_HASH_HEX + 1] != ']')
+		return i;
+	for (n = 0; n < CT_EX_HASH_HEX; n++) {
+		char h = s[k + 1 + n];
+
+		if (!((h >= '0' && h <= '9') || (h >= 'a' && h <= 'f')))
+			return i;
+		hash[n] = h;
+	}
+	hash[n] = '\0';
+	return k + CT_EX_HASH_HEX + 2;
+}
+
+/* True when token i starts a credential placeholder ("[PIN]"). */
+static bool ct_ex_secret_at(const struct ct_ex *x, size_t i)
+{
+	char name[16], hash[CT_EX_HASH_HEX + 1];
+	size_t a;
+
+	if (i >= x->t->n || x->t->v[i].start == 0)
+		return false;
+	a = x->t->v[i].start - 1;
+	if (ct_ex_placeholder_at(x->text, x->len, a, name, hash) == a)
+		return false;
+	return ct_ex_in(ct_ex_secret_placeholders, name);
+}
+
+/* Number of credential placeholders in the text. */
+static size_t ct_ex_count_secrets(const struct ct_ex *x)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < x->t->n; i++)
+		n += ct_ex_secret_at(x, i);
+	return n;
+}
+
+/*
+ * Finds the hashed phone and email placeholders: their hash is recorded
+ * as the contact (ct_extract_utterance), with the owner its words give.
+ */
+static void ct_ex_find_placeholders(const struct ct_ex *x,
+				    struct ct_extract_utterance *out,
+				    size_t *pos)
+{
+	char name[16], hash[CT_EX_HASH_HEX + 1];
+	size_t i, e, first, last;
+
+	for (i = 0; i < x->len; i++) {
+		if (x->text[i] != '[')
+			continue;
+		e = ct_ex_placeholder_at(x->text, x->len, i, name, hash);
+		if (e == i || !hash[0])
+			continue;
+		first = ct_ex_tok_at(x, i);
+		last = ct_ex_tok_at(x, e);
+		last = last > first ? last - 1 : first;
+		if (strcmp(name, "PHONE") == 0)
+			ct_ex_add_phone(x, out, pos, hash, first, last);
+		else if (strcmp(name, "EMAIL") == 0)
+			ct_ex_add_email(x, out, hash, CT_EX_HASH_HEX, first, last);
+		i = e - 1;
+	}
 }
 
 /* True when token w is a currency or unit word (ct_ex_currency). */
@@ -1850,7 +1952,7 @@ static bool ct_ex_gives_credential(const struct ct_ex *x)
 		     j < n && j - i <= 4 && !ct_ex_sentence_start(x, j); j++) {
 			const char *v = ct_ex_tok(x, j);
 
-			if (ct_scan_digit(v[0]) ||
+			if (ct_scan_digit(v[0]) || ct_ex_secret_at(x, j) ||
 			    ct_ex_digit_word(x, j, false) >= 0)
 				return true;
 			if (ct_ex_in(ct_ex_credential_fillers, v))
@@ -1864,14 +1966,30 @@ static bool ct_ex_gives_credential(const struct ct_ex *x)
 	return false;
 }
 
+/* True when the text has the placeholder "[name]" (a redacted value). */
+static bool ct_ex_has_placeholder(const struct ct_ex *x, const char *name)
+{
+	char n[16], hash[CT_EX_HASH_HEX + 1];
+	size_t i;
+
+	for (i = 0; i < x->len; i++)
+		if (x->text[i] == '[' &&
+		    ct_ex_placeholder_at(x->text, x->len, i, n, hash) != i &&
+		    strcmp(n, name) == 0)
+			return true;
+	return false;
+}
+
 /* The authentication rule of one user turn (docs/text-rules-extract.md). */
 static bool ct_ex_auth_attempt(const struct ct_ex *x, unsigned asked)
 {
 	if (ct_ex_login_request(x) || ct_ex_gives_credential(x) ||
-	    ct_ex_has_national_id(x->text, x->len))
+	    ct_ex_has_national_id(x->text, x->len) ||
+	    ct_ex_has_placeholder(x, "ID_NUMBER"))
 		return true;
+	/* a redacted value stands for at least four digits */
 	return (asked & CT_EXTRACT_ASK_CREDENTIAL) &&
-	       ct_ex_count_digits(x) >= 4;
+	       (ct_ex_count_digits(x) >= 4 || ct_ex_count_secrets(x) > 0);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -2010,6 +2128,7 @@ int ct_extract_utterance(const char *text, size_t len, const char *default_cc,
 	/* Phones written in digits and spoken in words, in order of mention. */
 	ct_ex_find_digit_phones(&x, default_cc, out, pos);
 	ct_ex_find_spoken_phones(&x, default_cc, out, pos);
+	ct_ex_find_placeholders(&x, out, pos);
 
 	ct_ex_find_written_emails(&x, out);
 	ct_ex_find_spoken_emails(&x, (asked & CT_EXTRACT_ASK_EMAIL) != 0, out);

@@ -12,11 +12,21 @@
 
 static enum ct_log_level ct_log_min = CT_LOG_INFO;
 
+/* Set once at start-up, before any thread logs (ct_log_set_filter). */
+static ct_log_filter_fn ct_log_filter;
+static void *ct_log_filter_arg;
+
 static const char *const ct_log_names[] = { "debug", "info", "warn", "error" };
 
 void ct_log_set_level(enum ct_log_level level)
 {
 	ct_log_min = level;
+}
+
+void ct_log_set_filter(ct_log_filter_fn fn, void *arg)
+{
+	ct_log_filter = fn;
+	ct_log_filter_arg = arg;
 }
 
 int ct_log_level_parse(const char *s, enum ct_log_level *level)
@@ -63,6 +73,8 @@ static void ct_log_write(enum ct_log_level level, const char *topic,
 	if (level < ct_log_min)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (ct_log_filter)
+		ct_log_filter(ct_log_filter_arg, msg, sizeof(msg));
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);

@@ -17,6 +17,7 @@
 #include "convtrack/http.h"
 #include "convtrack/log.h"
 #include "convtrack/metrics.h"
+#include "convtrack/privacy.h"
 #include "convtrack/publisher.h"
 #include "convtrack/repo.h"
 #include "convtrack/sweeper.h"
@@ -197,7 +198,35 @@ static int ct_main_on_tick(void *arg)
 	return 0;
 }
 
-static int ct_main_run(const struct ct_config *cfg)
+/*
+ * Builds the redactor of the run command (NULL when redact.enabled is
+ * false) and says loudly when it uses the public demo key.  Returns 0, or
+ * -1 after printing why (a configuration error).
+ */
+static int ct_main_redactor(const struct ct_config *cfg, bool from_file,
+			    struct ct_redact **r)
+{
+	char err[512];
+	bool demo = false;
+
+	if (ct_privacy_redactor_new(cfg, from_file, r, &demo, err,
+				    sizeof(err)) < 0) {
+		fprintf(stderr, "convtrack: configuration: %s\n", err);
+		return -1;
+	}
+	if (demo)
+		ct_log(CT_LOG_WARN, "redact.hash_key is not set: using the public "
+		       "demo key, so the hashes of phone numbers and emails in "
+		       "stored messages protect nothing; set "
+		       "CONVTRACK_REDACT_HASH_KEY (a configuration file without "
+		       "it is refused)");
+	if (!*r)
+		ct_log(CT_LOG_WARN, "redact.enabled is false: message text is "
+		       "stored and logged as received");
+	return 0;
+}
+
+static int ct_main_run(const struct ct_config *cfg, struct ct_redact *redact)
 {
 	struct ct_main_tick tick = { 0 };
 	struct ct_consumer *consumer = NULL;
@@ -250,6 +279,7 @@ static int ct_main_run(const struct ct_config *cfg)
 		ct_log(CT_LOG_ERROR, "kafka: %s", err);
 		goto out_free_tick;
 	}
+	ct_consumer_set_redactor(consumer, redact);
 	rc = ct_consumer_run(consumer, repos, (size_t)nrepos, &ct_main_stop,
 			     ct_main_on_tick, &tick) == 0 ? 0 : 1;
 	ct_consumer_free(consumer);
@@ -298,11 +328,19 @@ int main(int argc, char **argv)
 		rc = 2;
 	} else if (strcmp(a.command, "migrate") == 0) {
 		rc = ct_main_migrate(cfg);
-	} else if (strcmp(a.command, "run") == 0 && a.check_config) {
-		printf("configuration is valid\n");
-		rc = 0;
 	} else if (strcmp(a.command, "run") == 0) {
-		rc = ct_main_run(cfg);
+		struct ct_redact *redact = NULL;
+
+		rc = 2;
+		if (ct_main_redactor(cfg, a.config_path != NULL, &redact) == 0) {
+			/* no log line, whatever it echoes, carries clear data */
+			ct_log_set_filter(ct_privacy_log_filter, redact);
+			if (a.check_config)
+				printf("configuration is valid\n");
+			rc = a.check_config ? 0 : ct_main_run(cfg, redact);
+			ct_log_set_filter(NULL, NULL);
+		}
+		ct_redact_free(redact);
 	} else if (ct_cli_has(a.command)) {
 		rc = ct_cli_run(cfg, a.command, a.nrest, a.rest, stdout);
 	} else {

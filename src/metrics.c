@@ -63,6 +63,10 @@ static const struct ct_metric_def {
 	{ "convtrack_shared_devices", CT_GAUGE,
 	  "Anonymous device keys whose sessions authenticated as two or more "
 	  "users (refreshed every 5 s).", NULL, 0 },
+	{ "convtrack_messages_redacted_total", CT_COUNTER,
+	  "Messages stored with personal or payment data redacted.", NULL, 0 },
+	{ "convtrack_redactions_total", CT_COUNTER,
+	  "Values redacted from messages before storage, by type.", NULL, 0 },
 	{ "convtrack_ready", CT_GAUGE,
 	  "1 when PostgreSQL is reachable and the consumer has joined its group.",
 	  NULL, 0 },

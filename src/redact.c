@@ -374,6 +374,7 @@ struct ct_redact {
 	size_t n_pats;
 	struct ct_rd_pattern *pats;
 	bool defaults; /* the default patterns are in pats */
+	bool quick; /* every pattern needs a digit: ct_redact_may_match() */
 	/* The built-in shapes of cued values. */
 	struct ct_rd_pattern pin, cvv, otp, card;
 };
@@ -484,6 +485,33 @@ static int ct_rd_build_patterns(struct ct_redact *r,
 	return 0;
 }
 
+/*
+ * True when every extra pattern of opt has a D or N atom, so that no pattern
+ * can match a text without digits (the defaults all have one).  A pattern
+ * whose digits are all optional ("D{0,2}") still counts: the quick check
+ * below is then slightly optimistic for it, which is why it is documented.
+ */
+static bool ct_rd_patterns_need_digit(const struct ct_redact_options *opt)
+{
+	size_t i;
+
+	for (i = 0; i < opt->n_patterns; i++) {
+		const char *p = opt->patterns[i].pattern;
+		bool digit = false;
+
+		for (; *p && !digit; p++) {
+			if (*p == '\\' && p[1]) {
+				p++;
+				continue;
+			}
+			digit = *p == 'D' || *p == 'N';
+		}
+		if (!digit)
+			return false;
+	}
+	return true;
+}
+
 int ct_redact_new(const struct ct_redact_options *opt, struct ct_redact **out)
 {
 	struct ct_redact_options defaults;
@@ -525,6 +553,7 @@ int ct_redact_new(const struct ct_redact_options *opt, struct ct_redact **out)
 	rc = ct_rd_build_patterns(r, opt);
 	if (rc < 0)
 		goto out_free_r;
+	r->quick = ct_rd_patterns_need_digit(opt);
 	*out = r;
 	return 0;
 
@@ -2073,6 +2102,66 @@ static int ct_rd_prompt(const struct ct_redact *r, const char *prompt,
 	return rc;
 }
 
+/* Spoken digit words, as ct_scan_digit_word() and the spoken runs read them. */
+static const char ct_rd_quick_words[] =
+	" zero one two three four five six seven eight nine nil nought oh o"
+	" double triple ";
+
+/*
+ * True when an ASCII letter run (n bytes, lower-cased in w) could be part of
+ * a value: a password cue ("password", "passphrase", "pwd") counts at once,
+ * a digit word adds to *spoken.
+ */
+static bool ct_rd_quick_word(const char *w, size_t n, size_t *spoken)
+{
+	char key[16];
+
+	if (n >= 4 && strstr(w, "pass"))
+		return true;
+	if (n == 3 && memcmp(w, "pwd", 3) == 0)
+		return true;
+	if (n > 6)
+		return false;
+	key[0] = ' ';
+	memcpy(key + 1, w, n);
+	key[n + 1] = ' ';
+	key[n + 2] = '\0';
+	if (strstr(ct_rd_quick_words, key))
+		(*spoken)++;
+	return false;
+}
+
+bool ct_redact_may_match(const struct ct_redact *r, const char *text,
+			 size_t len)
+{
+	char w[CT_TEXT_TOKEN_MAX + 1];
+	size_t i, n = 0, spoken = 0;
+
+	if (!r || !r->quick)
+		return true;
+	for (i = 0; i <= len; i++) {
+		unsigned char ch = i < len ? (unsigned char)text[i] : ' ';
+
+		if (ch >= '0' && ch <= '9')
+			return true;
+		if (ch == '@')
+			return true;
+		if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') {
+			if (n < CT_TEXT_TOKEN_MAX)
+				w[n++] = (char)(ch | 0x20);
+			continue;
+		}
+		if (n == 0)
+			continue;
+		w[n] = '\0';
+		/* a spoken value has at least three digits: two words */
+		if (ct_rd_quick_word(w, n, &spoken) || spoken >= 2)
+			return true;
+		n = 0;
+	}
+	return false;
+}
+
 /* ct_redact_text() and ct_redact_reply(). */
 static int ct_rd_redact(const struct ct_redact *r, const char *prompt,
 			size_t plen, const char *text, size_t len,
@@ -2091,6 +2180,17 @@ static int ct_rd_redact(const struct ct_redact *r, const char *prompt,
 	rc = ct_rd_prompt(r, prompt, plen, &kinds, &last);
 	if (rc < 0)
 		return rc;
+	if (!kinds && !ct_redact_may_match(r, text, len)) {
+		/* the common case: nothing can be a value; no tokens needed */
+		out->text = malloc(len + 1);
+		if (!out->text)
+			return CT_REDACT_ENOMEM;
+		if (len)
+			memcpy(out->text, text, len);
+		out->text[len] = '\0';
+		out->len = len;
+		return 0;
+	}
 	memset(&c, 0, sizeof(c));
 	c.r = r;
 	c.s = text ? text : "";

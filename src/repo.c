@@ -66,6 +66,7 @@ enum ct_repo_stmt {
 	STMT_METADATA,
 	STMT_REOPEN,
 	STMT_DUE,
+	STMT_REDACTIONS,
 	STMT_COUNT
 };
 
@@ -108,11 +109,12 @@ static const char SQL_JOINS[] =
 	"  $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])"
 	" ON CONFLICT (event_id) DO NOTHING";
 
+/* $7, $8: the keyed hashes of phone and email (sql/005_redaction.sql). */
 static const char SQL_AUTHS[] =
 	"INSERT INTO session_authentications (event_id, session_id, occurred_at,"
-	"  username, phone_number, email)"
+	"  username, phone_number, email, phone_hash, email_hash)"
 	" SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[],"
-	"  $4::text[], $5::text[], $6::text[])"
+	"  $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])"
 	" ON CONFLICT (event_id) DO NOTHING";
 
 static const char SQL_ENDS[] =
@@ -206,20 +208,28 @@ static const char SQL_AUDIT_CREATED[] =
 	"    ON a.name = u.name ORDER BY u.id, a.at, a.e)) n"
 	" WHERE NOT EXISTS (SELECT 1 FROM user_profiles p WHERE p.id = n.id)";
 
-/* Rule 6: a user's phone and email from the latest event carrying them. */
+/*
+ * Rule 6: a user's phone and email from the latest event carrying them,
+ * with their keyed hashes from the same event.
+ */
 static const char SQL_USER_ATTRS[] =
 	"UPDATE user_profiles p SET phone_number = x.phone, email = x.email,"
+	"  phone_hash = x.phone_hash, email_hash = x.email_hash,"
 	"  updated_at = now()"
-	" FROM (SELECT u.username,"
-	"   (SELECT a.phone_number FROM session_authentications a"
-	"     WHERE a.username = u.username AND a.phone_number IS NOT NULL"
-	"     ORDER BY a.occurred_at DESC, a.event_id DESC LIMIT 1) AS phone,"
-	"   (SELECT a.email FROM session_authentications a"
-	"     WHERE a.username = u.username AND a.email IS NOT NULL"
-	"     ORDER BY a.occurred_at DESC, a.event_id DESC LIMIT 1) AS email"
-	"  FROM unnest($1::text[]) AS u(username)) x"
+	" FROM (SELECT u.username, ph.phone_number AS phone, ph.phone_hash,"
+	"   em.email, em.email_hash"
+	"  FROM unnest($1::text[]) AS u(username)"
+	"  LEFT JOIN LATERAL (SELECT a.phone_number, a.phone_hash"
+	"    FROM session_authentications a"
+	"    WHERE a.username = u.username AND a.phone_number IS NOT NULL"
+	"    ORDER BY a.occurred_at DESC, a.event_id DESC LIMIT 1) ph ON true"
+	"  LEFT JOIN LATERAL (SELECT a.email, a.email_hash"
+	"    FROM session_authentications a"
+	"    WHERE a.username = u.username AND a.email IS NOT NULL"
+	"    ORDER BY a.occurred_at DESC, a.event_id DESC LIMIT 1) em ON true) x"
 	" WHERE p.username = x.username"
-	"  AND (p.phone_number, p.email) IS DISTINCT FROM (x.phone, x.email)"
+	"  AND (p.phone_number, p.email, p.phone_hash, p.email_hash)"
+	"   IS DISTINCT FROM (x.phone, x.email, x.phone_hash, x.email_hash)"
 	" RETURNING p.id";
 
 /* $2 merge.shared_device_policy (sql/006_merge_ledger.sql). */
@@ -282,6 +292,7 @@ static const char SQL_DUE[] =
 	" WHERE (session_id = ANY ($1::uuid[]) OR session_id = ANY ($2::uuid[]))"
 	"  AND ended_at IS NOT NULL";
 
+
 static const struct {
 	const char *name;
 	const char *sql;
@@ -290,7 +301,7 @@ static const struct {
 	[STMT_LOCKSET] = { "ct_lockset", SQL_LOCKSET, 3 },
 	[STMT_LOCK] = { "ct_lock", SQL_LOCK, 1 },
 	[STMT_JOINS] = { "ct_joins", SQL_JOINS, 8 },
-	[STMT_AUTHS] = { "ct_auths", SQL_AUTHS, 6 },
+	[STMT_AUTHS] = { "ct_auths", SQL_AUTHS, 8 },
 	[STMT_ENDS] = { "ct_ends", SQL_ENDS, 5 },
 	[STMT_MSG_PROBE] = { "ct_msg_probe", CT_SQL_MSG_PROBE, 1 },
 	[STMT_MSG_UPSERT] = { "ct_msg_upsert", CT_SQL_MSG_UPSERT, 8 },
@@ -307,6 +318,7 @@ static const struct {
 	[STMT_METADATA] = { "ct_metadata", SQL_METADATA, 1 },
 	[STMT_REOPEN] = { "ct_reopen", SQL_REOPEN, 1 },
 	[STMT_DUE] = { "ct_due", SQL_DUE, 3 },
+	[STMT_REDACTIONS] = { "ct_redactions", CT_SQL_MSG_REDACTIONS, 3 },
 };
 
 void ct_repo_set_grace_ms(struct ct_repo *repo, int grace_ms)
@@ -531,7 +543,7 @@ enum ct_repo_status ct_repo_run_named(struct ct_repo *repo, const char *name,
 
 /* The batch as column arrays: one array literal per statement parameter. */
 struct ct_repo_cols {
-	struct ct_pgarray j[8], a[6], e[5];
+	struct ct_pgarray j[8], a[8], e[5];
 	struct ct_pgarray sess, sess_min, sess_max, structural, msg_sess;
 	struct ct_pgarray keys, key_ids, users, user_ids;
 	size_t njoins, nauths, nends, nmsgs;
@@ -618,7 +630,7 @@ static void ct_repo_cols_free(struct ct_repo_cols *c)
 
 	for (i = 0; i < 8; i++)
 		ct_pgarray_free(&c->j[i]);
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 8; i++)
 		ct_pgarray_free(&c->a[i]);
 	for (i = 0; i < 5; i++)
 		ct_pgarray_free(&c->e[i]);
@@ -665,6 +677,10 @@ static int ct_repo_cols_add_event(struct ct_repo_cols *c, const struct ct_event 
 		ct_pgarray_add(&c->a[3], ev->u.auth.username);
 		ct_pgarray_add(&c->a[4], ev->u.auth.phone_number);
 		ct_pgarray_add(&c->a[5], ev->u.auth.email);
+		ct_pgarray_add(&c->a[6], ev->u.auth.phone_hash[0] ?
+			       ev->u.auth.phone_hash : NULL);
+		ct_pgarray_add(&c->a[7], ev->u.auth.email_hash[0] ?
+			       ev->u.auth.email_hash : NULL);
 		users[(*nusers)++] = ev->u.auth.username;
 		c->nauths++;
 		break;
@@ -796,7 +812,7 @@ static bool ct_repo_cols_failed(const struct ct_repo_cols *c)
 	for (i = 0; i < 8; i++)
 		if (c->j[i].failed)
 			return true;
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < 8; i++)
 		if (c->a[i].failed || (i < 5 && c->e[i].failed))
 			return true;
 	return c->sess.failed || c->sess_min.failed || c->sess_max.failed ||
@@ -901,7 +917,7 @@ static enum ct_repo_status ct_repo_write_facts(struct ct_repo *repo,
 		st = ct_repo_run(repo, STMT_JOINS, p, NULL);
 	}
 	if (st == CT_REPO_OK && c->nauths) {
-		for (i = 0; i < 6; i++)
+		for (i = 0; i < 8; i++)
 			p[i] = ct_pgarray_str(&c->a[i]);
 		st = ct_repo_run(repo, STMT_AUTHS, p, NULL);
 	}

@@ -59,6 +59,7 @@ struct ct_repo_rejection;
 /* Statements of repo_messages.c, prepared with repo.c's. */
 extern const char CT_SQL_MSG_PROBE[];
 extern const char CT_SQL_MSG_UPSERT[];
+extern const char CT_SQL_MSG_REDACTIONS[];
 
 /* A message event and its position in the batch. */
 struct ct_repo_msg_ev {
@@ -80,6 +81,7 @@ struct ct_repo_msgs {
 	size_t nev;
 	struct ct_repo_msg *g;	   /* by message id */
 	size_t ng, nexisting;
+	size_t nredacted;	   /* events with redaction spans */
 	struct ct_pgarray ids;	   /* distinct message ids */
 };
 

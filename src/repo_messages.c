@@ -108,6 +108,35 @@ const char CT_SQL_MSG_UPSERT[] =
 	"  OR (EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
 	"     (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))))";
 
+/*
+ * What was redacted from messages (sql/005_redaction.sql): $1 message ids,
+ * $2 event ids, $3 spans (NULL: none), given for the new messages whose
+ * winning event had spans and for every event of the messages already
+ * stored.  The stored version (rule 6's last writer, already written) is
+ * the one whose spans are kept: a winner with spans replaces the row, a
+ * winner without deletes it, a loser changes nothing.
+ */
+const char CT_SQL_MSG_REDACTIONS[] =
+	"WITH w AS ("
+	"  SELECT b.message_id, b.event_id, m.version_at, b.spans"
+	"  FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[])"
+	"   AS b(message_id, event_id, spans)"
+	"  JOIN conversation_messages m ON m.message_id = b.message_id"
+	"   AND m.version_event_id = b.event_id"
+	"), gone AS ("
+	"  DELETE FROM message_redactions r USING w"
+	"  WHERE r.message_id = w.message_id AND w.spans IS NULL"
+	")"
+	" INSERT INTO message_redactions AS r (message_id, version_event_id,"
+	"  version_at, spans)"
+	" SELECT message_id, event_id, version_at, spans FROM w"
+	" WHERE spans IS NOT NULL"
+	" ON CONFLICT (message_id) DO UPDATE SET"
+	"  version_event_id = EXCLUDED.version_event_id,"
+	"  version_at = EXCLUDED.version_at, spans = EXCLUDED.spans"
+	" WHERE (r.version_event_id, r.spans)"
+	"  IS DISTINCT FROM (EXCLUDED.version_event_id, EXCLUDED.spans)";
+
 static const char SQL_COPY[] =
 	"COPY conversation_messages (message_id, session_id, role, content,"
 	" is_banking_query, seq, occurred_at, version_at, version_event_id,"
@@ -170,6 +199,8 @@ int ct_repo_msgs_build(struct ct_repo_msgs *m, const struct ct_event *const *eve
 				g->first_at = ev->occurred_at_us;
 		}
 		g->count = k - i;
+		for (k = i; k < i + g->count; k++)
+			m->nredacted += m->ev[k].ev->u.message.redactions != NULL;
 		ct_pgarray_add(&m->ids, g->ver->u.message.message_id);
 		i = k;
 	}
@@ -476,6 +507,46 @@ static enum ct_repo_status ct_msgs_upsert(struct ct_repo *repo, const struct ct_
 	return st;
 }
 
+/* Spans of what redaction removed, for the messages just written. */
+static enum ct_repo_status ct_msgs_redactions(struct ct_repo *repo,
+					      const struct ct_repo_msgs *m)
+{
+	struct ct_pgarray a[3];
+	enum ct_repo_status st = CT_REPO_OK;
+	const char *p[3];
+	size_t i, k, n = 0;
+	int j;
+
+	for (j = 0; j < 3; j++)
+		ct_pgarray_init(&a[j]);
+	for (i = 0; i < m->ng; i++) {
+		const struct ct_repo_msg *g = &m->g[i];
+
+		for (k = g->first; k < g->first + g->count; k++) {
+			const struct ct_event *ev = m->ev[k].ev;
+
+			if (!g->exists && (ev != g->ver || !ev->u.message.redactions))
+				continue;
+			ct_pgarray_add(&a[0], ev->u.message.message_id);
+			ct_pgarray_add(&a[1], ev->event_id);
+			ct_pgarray_add(&a[2], ev->u.message.redactions);
+			n++;
+		}
+	}
+	for (j = 0; j < 3; j++) {
+		p[j] = ct_pgarray_str(&a[j]);
+		if (!p[j])
+			st = CT_REPO_TRANSIENT;
+	}
+	if (st == CT_REPO_OK && n)
+		st = ct_repo_run_named(repo, "ct_redactions", 3, p, NULL);
+	else if (st != CT_REPO_OK)
+		snprintf(repo->err, sizeof(repo->err), "out of memory building a batch");
+	for (j = 0; j < 3; j++)
+		ct_pgarray_free(&a[j]);
+	return st;
+}
+
 /*
  * Step 3 without step 2: COPY every message, in a savepoint.  A unique
  * violation (an id already stored) rolls the savepoint back and sets
@@ -515,6 +586,8 @@ enum ct_repo_status ct_repo_msgs_write(struct ct_repo *repo, struct ct_repo_msgs
 		return CT_REPO_OK;
 	if (repo->probe_batches == 0) {
 		st = ct_msgs_copy_all(repo, m, &again);
+		if (st == CT_REPO_OK && !again && m->nredacted)
+			st = ct_msgs_redactions(repo, m);
 		if (st != CT_REPO_OK || !again)
 			return st;
 		repo->probe_batches = CT_REPO_PROBE_BATCHES;
@@ -526,6 +599,8 @@ enum ct_repo_status ct_repo_msgs_write(struct ct_repo *repo, struct ct_repo_msgs
 		st = ct_msgs_copy(repo, m);
 	if (st == CT_REPO_OK)
 		st = ct_msgs_upsert(repo, m);
+	if (st == CT_REPO_OK && (m->nredacted || m->nexisting))
+		st = ct_msgs_redactions(repo, m);
 	return st;
 }
 

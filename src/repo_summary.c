@@ -376,8 +376,10 @@ enum ct_repo_status ct_repo_summary_contacts(struct ct_repo *repo,
 	static const char mine[] =
 		"SELECT DISTINCT u.id::text, m.signal FROM session_identity_mentions m"
 		" JOIN user_profiles u ON u.profile_type = 'authenticated'"
-		"  AND ((m.signal = 'phone_number' AND u.phone_number = m.value)"
-		"    OR (m.signal = 'email' AND lower(u.email) = lower(m.value)))"
+		"  AND ((m.signal = 'phone_number'"
+		"     AND (u.phone_number = m.value OR u.phone_hash = m.value))"
+		"    OR (m.signal = 'email'"
+		"     AND (lower(u.email) = lower(m.value) OR u.email_hash = m.value)))"
 		" WHERE m.session_id = $1 ORDER BY 1, 2";
 	struct ct_pgarray ph, em;
 	enum ct_repo_status st;

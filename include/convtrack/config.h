@@ -98,6 +98,16 @@ struct ct_config {
 	/* text rules */
 	char *text_default_country_code; /* text.default_country_code, "263" */
 
+	/* redact: personal data in messages (docs/privacy-redaction.md) */
+	int redact_enabled;            /* redact.enabled, true */
+	char *redact_email_mode;       /* redact.email_mode, "hash": hash|keep|remove */
+	char *redact_phone_mode;       /* redact.phone_mode, "hash": hash|keep|remove */
+	char *redact_hash_key;         /* redact.hash_key, not set (secret) */
+	int redact_dead_letter;        /* redact.dead_letter, false */
+	int redact_default_patterns;   /* redact.default_patterns, true */
+	char *redact_account_patterns; /* redact.account_patterns, "" */
+	char *redact_id_patterns;      /* redact.id_patterns, "" */
+
 	/* http */
 	int http_port; /* http.port, 9464, 0..65535; 0: no HTTP endpoint */
 
@@ -122,7 +132,7 @@ void ct_config_free(struct ct_config *cfg);
  * and loaded again) with secrets masked: the password of
  * postgres.conninfo (keyword or URI form) and every kafka.properties entry
  * whose name contains "password", "secret" or "key.pem", or is
- * "sasl.oauthbearer.config".
+ * "sasl.oauthbearer.config", and redact.hash_key.
  */
 void ct_config_print(const struct ct_config *cfg, FILE *out);
 

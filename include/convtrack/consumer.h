@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "convtrack/config.h"
+#include "convtrack/redact.h"
 #include "convtrack/repo.h"
 
 struct ct_consumer;
@@ -28,6 +29,13 @@ struct ct_consumer;
  */
 int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
 		    char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * Sets the redactor (borrowed; must outlive c) applied to every event before
+ * it is stored, and to dead-letter payloads when redact.dead_letter is on
+ * (convtrack/privacy.h).  NULL, the default: nothing is redacted.
+ */
+void ct_consumer_set_redactor(struct ct_consumer *c, const struct ct_redact *r);
 
 /*
  * Periodic work run between batches (summaries, publication): called at

@@ -41,6 +41,9 @@ enum ct_end_reason {
 #define CT_EVENT_MAX_METADATA_BYTES 16384  /* metadata, serialized */
 #define CT_EVENT_SCHEMA_VERSION 1
 
+/* Room for a keyed hash of a phone or email (16 hex digits and NUL). */
+#define CT_EVENT_HASH_LEN 17
+
 /* Room for a rejection reason such as "invalid_uuid:message_id". */
 #define CT_EVENT_REASON_MAX 96
 
@@ -77,11 +80,26 @@ struct ct_event {
 			 */
 			bool has_banking;
 			bool is_banking;
+			/*
+			 * Set by the worker when it redacted content before
+			 * storage (convtrack/privacy.h): what was replaced,
+			 * as a JSON array of types and byte offsets, owned;
+			 * NULL when nothing was.
+			 */
+			char *redactions;
 		} message;
 		struct {
 			char *username;
 			char *phone_number; /* NULL when absent */
 			char *email;        /* NULL when absent */
+			/*
+			 * Set by the worker: the keyed hashes that redacted
+			 * messages carry for this phone and email
+			 * (convtrack/redact.h ct_redact_hash), so that
+			 * recognition can match them; "" when none.
+			 */
+			char phone_hash[CT_EVENT_HASH_LEN];
+			char email_hash[CT_EVENT_HASH_LEN];
 		} auth;
 		struct {
 			enum ct_end_reason reason;

@@ -49,13 +49,23 @@ enum ct_extract_owner {
 	CT_EXTRACT_OWNER_OTHER /* "my brother's number is ...", "send $20 to" */
 };
 
+/*
+ * Redacted text (convtrack/redact.h) is understood too: a placeholder
+ * "[PHONE:<hash>]" or "[EMAIL:<hash>]" is a mention of that phone number or
+ * email, reported as its 16 hex digits (which recognition compares with
+ * the keyed hashes of profiles' numbers and emails), with the owner its
+ * words give; a credential placeholder ("[PIN]", "[ACCOUNT]", "[CARD]",
+ * "[ID_NUMBER]", ...) is a credential given.
+ */
 struct ct_extract_phone {
+	/* E.164, or the hash of a "[PHONE:<hash>]" placeholder */
 	char e164[CT_EXTRACT_PHONE_LEN];
 	enum ct_extract_owner owner;
 };
 
 struct ct_extract_email {
-	char addr[CT_EXTRACT_EMAIL_LEN]; /* lower-cased */
+	/* lower-cased; or the hash of an "[EMAIL:<hash>]" placeholder */
+	char addr[CT_EXTRACT_EMAIL_LEN];
 	enum ct_extract_owner owner;
 };
 

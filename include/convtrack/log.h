@@ -9,6 +9,7 @@
 #ifndef CONVTRACK_LOG_H
 #define CONVTRACK_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum ct_log_level {
@@ -20,6 +21,21 @@ enum ct_log_level {
 
 /* Sets the lowest level that is written.  Default: CT_LOG_INFO. */
 void ct_log_set_level(enum ct_log_level level);
+
+/*
+ * A filter every log line's message passes through before it is written:
+ * it may rewrite the NUL-terminated msg (cap bytes of room) in place.  The
+ * worker sets one that redacts personal data (convtrack/privacy.h), so no
+ * line can carry a card number, whatever it echoes (a PostgreSQL error
+ * quoting a value, a parse error, a debug line).
+ */
+typedef void (*ct_log_filter_fn)(void *arg, char *msg, size_t cap);
+
+/*
+ * Sets the filter (NULL: none, the default).  Call it before other threads
+ * log; fn and arg must stay valid while anything logs.
+ */
+void ct_log_set_filter(ct_log_filter_fn fn, void *arg);
 
 /*
  * Parses "debug", "info", "warn" or "error".  Returns 0 and sets *level, or

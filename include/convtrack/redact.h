@@ -192,6 +192,18 @@ int ct_redact_reply(const struct ct_redact *r, const char *prompt,
 		    struct ct_redact_result *out)
 	__attribute__((warn_unused_result));
 
+/*
+ * A quick check, without tokenizing or allocating: false when nothing in
+ * len bytes of text can be redacted, because it has no ASCII digit, no "@",
+ * no password cue ("pass...", "pwd") and fewer than two spoken digit words
+ * (a spoken value has at least three digits).  True otherwise, for a NULL
+ * r, and whenever an extra pattern of the options has no D or N atom.
+ * ct_redact_text() uses it itself; callers use it to skip a message
+ * without copying it.
+ */
+bool ct_redact_may_match(const struct ct_redact *r, const char *text,
+			 size_t len);
+
 /* Frees what out holds and zeroes it.  Does nothing for NULL. */
 void ct_redact_result_clear(struct ct_redact_result *out);
 

@@ -82,10 +82,12 @@ def convtrack_bin():
     return path
 
 
-def run_convtrack(*args):
-    """Runs convtrack with no CONVTRACK_* variables from the caller."""
+def run_convtrack(*args, extra_env=None):
+    """Runs convtrack with no CONVTRACK_* variables from the caller (but
+    extra_env, as the Secret would set them)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("CONVTRACK_")}
+    env.update(extra_env or {})
     return subprocess.run([convtrack_bin()] + list(args), env=env,
                           capture_output=True, text=True, timeout=60)
 
@@ -403,11 +405,32 @@ def k8s_objects_well_formed_and_namespace_agnostic(d):
     assert want <= kinds, f"missing kinds: {sorted(want - kinds)}"
 
 
+def secret_env(d):
+    """The worker's environment keys that the example Secret sets."""
+    data = d.one("Secret").get("stringData") or {}
+    return {k: str(v) for k, v in data.items() if k.startswith("CONVTRACK_")}
+
+
 @check
 def configmap_conf_passes_check_config(d):
-    r = run_convtrack("--config", d.conf_file(), "run", "--check-config")
+    env = secret_env(d)
+    assert "CONVTRACK_REDACT_HASH_KEY" in env, \
+        "the example Secret does not set CONVTRACK_REDACT_HASH_KEY"
+    r = run_convtrack("--config", d.conf_file(), "run", "--check-config",
+                      extra_env=env)
     assert r.returncode == 0, \
         f"--check-config exited {r.returncode}: {r.stderr.strip()}"
+
+
+@check
+def configmap_conf_without_hash_key_is_refused(d):
+    """A production config in hash mode needs the Secret's key: without it
+    the worker refuses to start rather than use the public demo key."""
+    r = run_convtrack("--config", d.conf_file(), "run", "--check-config")
+    assert r.returncode == 2, \
+        f"--check-config without a hash key exited {r.returncode}, want 2"
+    assert "redact.hash_key" in r.stderr, \
+        f"the message does not name redact.hash_key: {r.stderr.strip()}"
 
 
 @check
@@ -450,7 +473,11 @@ def compose_conf_passes_check_config(d):
         if target == cpath:
             host = os.path.normpath(os.path.join(DEPLOY, src))
             assert os.path.isfile(host), f"{src} (mounted at {cpath}) missing"
-            r = run_convtrack("--config", host, "run", "--check-config")
+            env = {k: str(v) for k, v in
+                   (svc.get("environment") or {}).items()
+                   if k.startswith("CONVTRACK_")}
+            r = run_convtrack("--config", host, "run", "--check-config",
+                              extra_env=env)
             assert r.returncode == 0, \
                 f"{rel(host)}: --check-config exited {r.returncode}: " \
                 f"{r.stderr.strip()}"

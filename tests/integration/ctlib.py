@@ -658,6 +658,19 @@ def rows(state, table):
             for r in state[table]}
 
 
+def wait_for(what, fn, timeout=60):
+    """Polls fn until it returns something true (returned); fails after
+    timeout seconds."""
+    deadline = time.time() + timeout
+    while True:
+        v = fn()
+        if v:
+            return v
+        if time.time() > deadline:
+            raise TestFailure("timed out waiting for " + what)
+        time.sleep(0.3)
+
+
 def expect_eq(what, got, want):
     if got != want:
         raise TestFailure("%s: got %r, want %r" % (what, got, want))

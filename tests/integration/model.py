@@ -23,6 +23,8 @@ integers, microseconds since the Unix epoch (UTC).
 `python3 model.py --selftest` checks the model on small hand-computed cases.
 """
 
+import hashlib
+import hmac
 import json
 import random
 import re
@@ -280,7 +282,8 @@ def expected_state(events, manual_merges=None, shared_device_policy="history"):
             if "seq" in p:
                 seq = p["seq"]
         message_rows[mid] = (mid, lst[0]["_sid"], latest["role"],
-                             latest["content"], seq, lst[0]["_us"])
+                             stored_content(latest["content"]), seq,
+                             lst[0]["_us"])
 
     # Profiles that exist (rule 1).
     anon_keys = set()
@@ -478,6 +481,21 @@ CONTENTS = [
     "emoji 👍🏽 and zero-width\u200bspace", "<script>alert(1)</script>",
 ]
 OFFSETS = (0, 0, 0, 120, -300, 330, 345, -570, 60, -60)
+
+# The worker redacts personal data in message text before storage
+# (docs/privacy-redaction.md).  The one such value CONTENTS holds is a phone
+# number, which the embedded default (redact.phone_mode hash, no
+# redact.hash_key: the public demo key of include/convtrack/privacy.h)
+# stores as the first 16 hex digits of HMAC-SHA256(key, E.164 number).
+REDACT_DEMO_KEY = b"convtrack-demo-key: public, never use in production"
+REDACTED_PHONE = "+263771234567"
+
+
+def stored_content(content):
+    """content as the worker with its defaults stores it."""
+    h = hmac.new(REDACT_DEMO_KEY, REDACTED_PHONE.encode(),
+                 hashlib.sha256).hexdigest()[:16]
+    return content.replace(REDACTED_PHONE, "[PHONE:%s]" % h)
 
 
 class _Gen:

@@ -46,14 +46,7 @@ def events_of(c, session_id=None):
 
 
 def wait_for(what, fn, timeout=60):
-    deadline = time.time() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.time() > deadline:
-            raise TestFailure("timed out waiting for " + what)
-        time.sleep(0.3)
+    return ctlib.wait_for(what, fn, timeout)
 
 
 def summary_row(c, sid):
