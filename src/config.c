@@ -25,6 +25,7 @@
 enum ct_cfg_type {
 	CT_CFG_STRING,     /* char *; NULL default means "not set" */
 	CT_CFG_CONNINFO,   /* char *, a libpq conninfo: password masked */
+	CT_CFG_SECRET,     /* char *, printed masked unless empty */
 	CT_CFG_INT,        /* int within [min, max] */
 	CT_CFG_PROPERTIES, /* kafka.properties: list of name/value groups */
 };
@@ -81,6 +82,11 @@ static const struct ct_cfg_setting ct_cfg_settings[] = {
 	CT_CFG_STR("topics.dead_letter", topic_dead_letter,
 		   "convtrack-dead-letter", NULL,
 		   "output: events that cannot be stored"),
+	CT_CFG_STR("topics.profile_erasure_requested",
+		   topic_profile_erasure_requested, "profile-erasure-requested",
+		   NULL, "input: profile_erasure_requested (erase a person)"),
+	CT_CFG_STR("topics.profile_erased", topic_profile_erased,
+		   "profile-erased", NULL, "output: profile_erased"),
 	{ "postgres.conninfo", CT_CFG_CONNINFO,
 	  offsetof(struct ct_config, postgres_conninfo), "", 0, 0, 0, NULL,
 	  "libpq connection string; empty: PG* variables" },
@@ -100,6 +106,15 @@ static const struct ct_cfg_setting ct_cfg_settings[] = {
 		   2592000, NULL, "idle time after which a session is stale"),
 	CT_CFG_NUM("sessions.sweep_interval_s", sessions_sweep_interval_s, 30,
 		   1, 86400, NULL, "how often stale sessions are looked for"),
+	/*
+	 * The HMAC-SHA256 key of keyed hashes: the erasure denylist (and
+	 * redaction's contact hashes).  A secret: give it in the environment
+	 * (CONVTRACK_REDACT_HASH_KEY), at least 16 bytes.  Empty: a public
+	 * demo key, with a warning at start (erasure.h).
+	 */
+	{ "redact.hash_key", CT_CFG_SECRET,
+	  offsetof(struct ct_config, redact_hash_key), "", 0, 0, 0, NULL,
+	  "HMAC key of keyed hashes (secret; >= 16 bytes; empty: demo key)" },
 	CT_CFG_STR("text.default_country_code", text_default_country_code,
 		   "263", NULL,
 		   "calling code for local phone numbers callers say (1-3 digits)"),
@@ -439,6 +454,7 @@ static int ct_cfg_file_setting(struct ct_cfg_ctx *ctx, const char *section,
 	switch (s->type) {
 	case CT_CFG_STRING:
 	case CT_CFG_CONNINFO:
+	case CT_CFG_SECRET:
 		return ct_cfg_file_string(ctx, s, v);
 	case CT_CFG_INT:
 		return ct_cfg_file_int(ctx, s, v);
@@ -620,6 +636,7 @@ static int ct_cfg_env(struct ct_cfg_ctx *ctx)
 		switch (s->type) {
 		case CT_CFG_STRING:
 		case CT_CFG_CONNINFO:
+		case CT_CFG_SECRET:
 			rc = ct_cfg_env_string(ctx, s, var);
 			break;
 		case CT_CFG_INT:
@@ -661,6 +678,22 @@ static int ct_cfg_check_country(struct ct_cfg_ctx *ctx)
 		return 0;
 	return ct_cfg_fail(ctx, "text.default_country_code '%s' must be a "
 			   "country calling code: 1 to 3 digits, e.g. 263", cc);
+}
+
+/*
+ * Checks redact.hash_key: empty (the demo key) or at least 16 bytes, so
+ * that a keyed hash cannot be reversed by guessing the key.  The value is
+ * never echoed.
+ */
+static int ct_cfg_check_hash_key(struct ct_cfg_ctx *ctx)
+{
+	size_t n = strlen(ctx->cfg->redact_hash_key);
+
+	if (n == 0 || n >= 16)
+		return 0;
+	return ct_cfg_fail(ctx, "redact.hash_key is %zu bytes long; it must "
+			   "be at least 16 (32 random bytes recommended), or "
+			   "empty for the public demo key", n);
 }
 
 /* True when name is a legal Kafka topic name. */
@@ -747,6 +780,7 @@ static int ct_cfg_check_props(struct ct_cfg_ctx *ctx)
 static int ct_cfg_validate(struct ct_cfg_ctx *ctx)
 {
 	if (ct_cfg_check_log_level(ctx) || ct_cfg_check_country(ctx) ||
+	    ct_cfg_check_hash_key(ctx) ||
 	    ct_cfg_check_topics(ctx) ||
 	    ct_cfg_check_relations(ctx) || ct_cfg_check_props(ctx))
 		return -1;
@@ -785,7 +819,8 @@ void ct_config_free(struct ct_config *cfg)
 	for (size_t i = 0; i < CT_CFG_COUNT; i++) {
 		const struct ct_cfg_setting *s = &ct_cfg_settings[i];
 
-		if (s->type == CT_CFG_STRING || s->type == CT_CFG_CONNINFO)
+		if (s->type == CT_CFG_STRING || s->type == CT_CFG_CONNINFO ||
+		    s->type == CT_CFG_SECRET)
 			free(*ct_cfg_str(cfg, s));
 	}
 	for (size_t i = 0; i < cfg->kafka_property_count; i++) {
@@ -1109,6 +1144,8 @@ static void ct_cfg_print_setting(const struct ct_config *cfg,
 	fprintf(out, "\t%s = ", ct_cfg_key(s));
 	if (s->type == CT_CFG_CONNINFO)
 		ct_cfg_print_conninfo(out, str);
+	else if (s->type == CT_CFG_SECRET && *str)
+		ct_cfg_print_string(out, CT_CFG_MASK);
 	else
 		ct_cfg_print_string(out, str);
 	fprintf(out, "; # %s\n", s->desc);

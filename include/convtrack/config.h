@@ -37,8 +37,9 @@
  *
  * Validation after everything is applied: log.level is one of
  * debug|info|warn|error; each topic name is a valid Kafka topic name
- * (1..249 of [a-zA-Z0-9._-], not "." or ".."); the six topics are pairwise
- * distinct; kafka.heartbeat_interval_ms < kafka.session_timeout_ms <=
+ * (1..249 of [a-zA-Z0-9._-], not "." or ".."); the topics are pairwise
+ * distinct; redact.hash_key is empty or at least 16 bytes;
+ * kafka.heartbeat_interval_ms < kafka.session_timeout_ms <=
  * kafka.max_poll_interval_ms (librdkafka's own rules); retry.initial_ms <=
  * retry.max_ms.  kafka.brokers may stay NULL here; `convtrack run` checks it.
  */
@@ -72,6 +73,8 @@ struct ct_config {
 	char *topic_call_ended;         /* "call-ended" */
 	char *topic_summary_generated;  /* "summary-generated" */
 	char *topic_dead_letter;        /* "convtrack-dead-letter" */
+	char *topic_profile_erasure_requested; /* "profile-erasure-requested" */
+	char *topic_profile_erased;     /* "profile-erased" */
 
 	/* postgres */
 	char *postgres_conninfo; /* postgres.conninfo, "" (libpq PG* vars) */
@@ -89,6 +92,9 @@ struct ct_config {
 	int summary_grace_ms;          /* summary.grace_ms, 2000, 0..3600000 */
 	int sessions_stale_after_s;    /* sessions.stale_after_s, 1800, 1..2592000 */
 	int sessions_sweep_interval_s; /* sessions.sweep_interval_s, 30, 1..86400 */
+
+	/* redact */
+	char *redact_hash_key; /* redact.hash_key, "" (demo key): a secret */
 
 	/* text rules */
 	char *text_default_country_code; /* text.default_country_code, "263" */
@@ -115,8 +121,8 @@ void ct_config_free(struct ct_config *cfg);
 /*
  * Prints the effective configuration in libconfig syntax (so it can be saved
  * and loaded again) with secrets masked: the password of
- * postgres.conninfo (keyword or URI form) and every kafka.properties entry
- * whose name contains "password", "secret" or "key.pem", or is
+ * postgres.conninfo (keyword or URI form), redact.hash_key when set, and
+ * every kafka.properties entry whose name contains "password", "secret" or "key.pem", or is
  * "sasl.oauthbearer.config".
  */
 void ct_config_print(const struct ct_config *cfg, FILE *out);
