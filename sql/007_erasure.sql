@@ -300,6 +300,7 @@ DECLARE
     late uuid[];
     late_hashes text[];
     late_profiles uuid[];
+    gone uuid[];
     d record;
     erasure uuid;
 BEGIN
@@ -320,6 +321,19 @@ BEGIN
              WHERE s.session_id = ANY (late)) l WHERE x IS NOT NULL;
         SELECT * INTO d FROM ct_erasure_delete_sessions(late, '{}');
         PERFORM ct_erasure_deny(late_hashes, 'session', erasure);
+        -- a device profile created by the late session alone goes with it
+        SELECT array_agg(p.id) INTO gone FROM user_profiles p
+         WHERE p.id = ANY (late_profiles) AND p.profile_type = 'anonymous'
+           AND p.merged_into_profile_id IS NULL
+           AND NOT EXISTS (SELECT 1 FROM agent_sessions s WHERE s.anonymous_id = p.anonymous_id)
+           AND NOT EXISTS (SELECT 1 FROM profile_merge_overrides o
+                            WHERE o.anonymous_profile_id = p.id OR o.target_profile_id = p.id)
+           AND NOT EXISTS (SELECT 1 FROM profile_match_candidates c
+                            WHERE c.profile_id = p.id OR c.candidate_profile_id = p.id);
+        IF gone IS NOT NULL THEN
+            DELETE FROM user_profiles WHERE id = ANY (gone);
+            PERFORM ct_erasure_audit(gone, NULL, erasure, 'worker');
+        END IF;
         PERFORM ct_erasure_refresh(d.holders, late_profiles);
     END IF;
     RETURN QUERY
