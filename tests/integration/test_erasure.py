@@ -11,6 +11,8 @@ audit trail keeps only the 'erased' record."""
 import hashlib
 import hmac
 import json
+import os
+import re
 import uuid
 
 import ctlib
@@ -106,6 +108,27 @@ def denylist(c, kind):
                           " WHERE kind = '%s'" % kind).split())
 
 
+def check_schema(ev):
+    """The published event against schemas/profile-erased.schema.json:
+    exactly its fields (additionalProperties is false), the patterns of
+    its hash and time."""
+    path = os.path.join(os.environ.get("CT_SOURCE_DIR") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", ".."),
+        "schemas", "profile-erased.schema.json")
+    with open(path) as f:
+        schema = json.load(f)
+    if set(ev) != set(schema["required"]) or \
+            set(schema["properties"]) != set(schema["required"]):
+        raise TestFailure("profile_erased fields %s, schema %s" %
+                          (sorted(ev), sorted(schema["required"])))
+    ts = schema["$defs"]["timestamp"]["pattern"]
+    hx = schema["properties"]["subject_hash"]["anyOf"][0]["pattern"]
+    if not re.match(ts, ev["occurred_at"]) or not re.match(hx, ev["subject_hash"]) \
+            or ev["event_type"] != "profile_erased" or ev["source"] not in (
+                "cli", "topic"):
+        raise TestFailure("profile_erased does not match its schema: %r" % ev)
+
+
 def summarized(c, n):
     return wait_for("%d summaries" % n, lambda: count(
         c, "SELECT count(*) FROM conversation_summaries") >= n)
@@ -169,6 +192,7 @@ def test_erase_cli_then_replay():
                 ev["sessions"] != 4 or ev["messages"] != 4 or \
                 ev["summaries"] != 4 or ev["profile_id"] != user_id(h["u"]):
             raise TestFailure("erase printed %r" % ev)
+        check_schema(ev)
         if h["u"] in out or "tariro@example.com" in out:
             raise TestFailure("profile_erased names the user: " + out)
         assert_gone(c, h["erased"], h["profiles"], h["u"])
