@@ -579,8 +579,9 @@ static int ct_cli_erase(const struct ct_config *cfg, const struct ct_cli_opts *o
 	repo = ct_cli_connect(cfg);
 	if (!repo)
 		return CT_CLI_UNREACHABLE;
-	ct_repo_set_hash_key(repo, key, strlen(key));
-	st = ct_repo_erase(repo, &req, &res);
+	st = ct_repo_set_hash_key(repo, key, strlen(key));
+	if (st == CT_REPO_OK)
+		st = ct_repo_erase(repo, &req, &res);
 	if (st != CT_REPO_OK) {
 		int rc = ct_cli_failed(repo, st);
 

@@ -234,8 +234,11 @@ static int ct_main_run(const struct ct_config *cfg)
 			goto out_free_repo;
 		}
 		ct_repo_set_grace_ms(repos[i], cfg->summary_grace_ms);
-		ct_repo_set_hash_key(repos[i], ct_main_hash_key(cfg),
-				     strlen(ct_main_hash_key(cfg)));
+		if (ct_repo_set_hash_key(repos[i], ct_main_hash_key(cfg),
+					 strlen(ct_main_hash_key(cfg))) != CT_REPO_OK) {
+			ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repos[i]));
+			goto out_free_repo;
+		}
 	}
 	repo = repos[0];
 	if (!*cfg->redact_hash_key)

@@ -463,6 +463,7 @@ void ct_repo_free(struct ct_repo *repo)
 	if (!repo)
 		return;
 	PQfinish(repo->conn);
+	ct_erasure_hasher_free(repo->hasher);
 	free(repo->conninfo);
 	free(repo);
 }

@@ -23,10 +23,19 @@
 /* Erasures whose scope changed under a concurrent batch, retried here. */
 #define CT_RE_MAX_ATTEMPTS 5
 
-void ct_repo_set_hash_key(struct ct_repo *repo, const char *key, size_t key_len)
+enum ct_repo_status ct_repo_set_hash_key(struct ct_repo *repo, const char *key,
+					 size_t key_len)
 {
-	repo->hash_key = key;
-	repo->hash_key_len = key_len;
+	struct ct_erasure_hasher *h;
+
+	if (ct_erasure_hasher_new(key, key_len, &h) < 0) {
+		snprintf(repo->err, sizeof(repo->err),
+			 "cannot set up HMAC-SHA256 with redact.hash_key");
+		return CT_REPO_FATAL;
+	}
+	ct_erasure_hasher_free(repo->hasher);
+	repo->hasher = h;
+	return CT_REPO_OK;
 }
 
 /* Hashes kind:value with the repository's key; fatal without a key. */
@@ -34,13 +43,12 @@ static enum ct_repo_status ct_re_hash(struct ct_repo *repo, const char *kind,
 				      const char *value,
 				      char out[CT_ERASURE_HASH_LEN])
 {
-	if (!repo->hash_key || !repo->hash_key_len) {
+	if (!repo->hasher) {
 		snprintf(repo->err, sizeof(repo->err),
 			 "no erasure hash key (redact.hash_key) is set");
 		return CT_REPO_FATAL;
 	}
-	if (ct_erasure_hash(repo->hash_key, repo->hash_key_len, kind, value,
-			    out) < 0) {
+	if (ct_erasure_hash(repo->hasher, kind, value, out) < 0) {
 		snprintf(repo->err, sizeof(repo->err),
 			 "cannot compute an HMAC-SHA256 (libcrypto)");
 		return CT_REPO_FATAL;
@@ -64,7 +72,7 @@ static int ct_re_cmp_str(const void *a, const void *b)
 }
 
 /* Adds the batch's distinct sessions and their hashes. */
-static int ct_re_deny_sessions(const struct ct_repo *repo, struct ct_repo_deny *d)
+static int ct_re_deny_sessions(struct ct_repo *repo, struct ct_repo_deny *d)
 {
 	const char **ids = malloc((d->n + 1) * sizeof(*ids));
 	char hash[CT_ERASURE_HASH_LEN];
@@ -78,7 +86,7 @@ static int ct_re_deny_sessions(const struct ct_repo *repo, struct ct_repo_deny *
 	for (i = 0; i < d->n && d->st == CT_REPO_OK; i++) {
 		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
 			continue;
-		d->st = ct_re_hash((struct ct_repo *)repo, "session", ids[i], hash);
+		d->st = ct_re_hash(repo, "session", ids[i], hash);
 		ct_pgarray_add(&d->sess, ids[i]);
 		ct_pgarray_add(&d->sess_hash, hash);
 	}
@@ -86,7 +94,7 @@ static int ct_re_deny_sessions(const struct ct_repo *repo, struct ct_repo_deny *
 	return 0;
 }
 
-int ct_repo_deny_build(const struct ct_repo *repo,
+int ct_repo_deny_build(struct ct_repo *repo,
 		       const struct ct_event *const *events, size_t n,
 		       struct ct_repo_deny **out)
 {
@@ -113,7 +121,7 @@ int ct_repo_deny_build(const struct ct_repo *repo,
 
 		if (ev->type != CT_EVENT_AUTHENTICATED)
 			continue;
-		d->st = ct_re_hash((struct ct_repo *)repo, "username",
+		d->st = ct_re_hash(repo, "username",
 				   ev->u.auth.username, hash);
 		ct_pgarray_add(&d->auth_sess, ev->session_id);
 		ct_pgarray_add(&d->auth_hash, hash);

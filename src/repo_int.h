@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include "convtrack/erasure.h"
 #include "convtrack/repo.h"
 
 struct ct_repo {
@@ -17,8 +18,7 @@ struct ct_repo {
 	char *conninfo;
 	int prepared;
 	int grace_ms;
-	const char *hash_key; /* erasure denylist HMAC key (borrowed) */
-	size_t hash_key_len;
+	struct ct_erasure_hasher *hasher; /* erasure denylist hashes, or NULL */
 	char err[512];
 };
 
@@ -52,7 +52,7 @@ int64_t ct_repo_lock_key(const char *uuid);
 struct ct_repo_deny;
 
 /* Builds the check of events[0..n) (borrowed until freed); -1: no memory. */
-int ct_repo_deny_build(const struct ct_repo *repo,
+int ct_repo_deny_build(struct ct_repo *repo,
 		       const struct ct_event *const *events, size_t n,
 		       struct ct_repo_deny **out)
 	__attribute__((warn_unused_result));

@@ -249,11 +249,14 @@ enum ct_repo_status ct_repo_outbox_backlog(struct ct_repo *repo, long long *n)
 /* ---- erasure (sql/007_erasure.sql) ---- */
 
 /*
- * Sets the HMAC key (key_len bytes, borrowed: it must outlive repo) of the
- * erasure denylist.  Until it is set, ct_repo_apply() and ct_repo_erase()
- * fail with CT_REPO_FATAL.
+ * Sets the HMAC key (key_len bytes, copied) of the erasure denylist.
+ * Until it is set, ct_repo_apply() and ct_repo_erase() fail with
+ * CT_REPO_FATAL.  Returns CT_REPO_OK, or CT_REPO_FATAL (message in
+ * ct_repo_error()) for an empty key or when libcrypto fails.
  */
-void ct_repo_set_hash_key(struct ct_repo *repo, const char *key, size_t key_len);
+enum ct_repo_status ct_repo_set_hash_key(struct ct_repo *repo, const char *key,
+					 size_t key_len)
+	__attribute__((warn_unused_result));
 
 /* What to erase, and the record kept of it.  Strings are borrowed. */
 struct ct_repo_erase_request {

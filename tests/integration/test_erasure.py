@@ -185,6 +185,14 @@ def test_erase_cli_then_replay():
             c, "SELECT count(*) FROM profile_match_candidates"
             " WHERE candidate_profile_id = '%s'" % user_id(h["u"])) == 1)
 
+        # usage errors, and a device merged into the account is refused
+        cli(c, "erase", want_rc=2)
+        cli(c, "erase", "--username", h["u"], "--profile", user_id(h["u"]),
+            want_rc=2)
+        cli(c, "erase", "--profile", "not-a-uuid", want_rc=2)
+        cli(c, "erase", "--profile", device_id("dev-phone"), want_rc=1)
+        if count(c, "SELECT count(*) FROM profile_erasures"):
+            raise TestFailure("a refused erasure left a record")
         out = cli(c, "erase", "--username", h["u"], "--requested-by",
                   "dpo@bank", "--reason", "GDPR art. 17 request 42", "--json")
         ev = json.loads(out)
@@ -300,25 +308,34 @@ def test_erase_topic():
         bad = erasure_request(b, 101, username=h["u"],
                               profile_id=user_id(h["u"]))
         unknown = erasure_request(b, 102, username="nobody.here")
+        merged = erasure_request(b, 103, profile_id=device_id("dev-phone"))
+        stranger = erasure_request(b, 104,
+                                   profile_id=device_id("dev-stranger"))
         recs = [(c.topic_erasure, None, json.dumps(r))
-                for r in (req, bad, unknown, req)]   # the last: redelivery
+                for r in (merged, req, bad, unknown, req, stranger)]
+        # merged is refused (the account is still there); the second req is
+        # a redelivery; stranger erases an anonymous caller
         ctlib.produce_records(recs)
-        wait_for("the erasure", lambda: count(
-            c, "SELECT count(*) FROM profile_erasures") == 1)
+        wait_for("the erasures", lambda: count(
+            c, "SELECT count(*) FROM profile_erasures") == 2)
         wait_for("the requests consumed", lambda: ctlib.group_lag(
             c.group, [c.topic_erasure]) == 0)
         assert_gone(c, h["erased"], h["profiles"], h["u"])
-        rec = ctlib.psql_json(c.db, "SELECT row_to_json(e) FROM profile_erasures e")
-        if rec["erasure_id"] != req["event_id"] or rec["source"] != "topic":
+        assert_gone(c, [h["stranger"]], [device_id("dev-stranger")], h["u"])
+        rec = ctlib.psql_json(c.db, "SELECT row_to_json(e) FROM profile_erasures e"
+                              " WHERE subject_hash IS NOT NULL")
+        if rec["erasure_id"] != req["event_id"] or rec["source"] != "topic" or \
+                rec["requested_by"] != "crm" or rec["sessions"] != 4:
             raise TestFailure("erasure record %r" % rec)
-        pub = wait_for("profile_erased", lambda: erased_events(c))
-        want_id = str(uuid.uuid5(NS, "convtrack:profile-erased:%s" %
-                                 req["event_id"]))
-        if [e["event_id"] for e in pub] != [want_id]:
+        pub = wait_for("profile_erased", lambda: len(erased_events(c)) >= 2 and
+                       erased_events(c))
+        want = {str(uuid.uuid5(NS, "convtrack:profile-erased:%s" %
+                               r["event_id"])) for r in (req, stranger)}
+        if sorted(e["event_id"] for e in pub) != sorted(want):
             raise TestFailure("published %r" % pub)
-        dead = [(r.headers or {}).get("convtrack-error")
-                for r in c.dead_letters()]
-        if dead != ["invalid_value:profile_id"]:
+        dead = sorted((r.headers or {}).get("convtrack-error")
+                      for r in c.dead_letters())
+        if dead != ["erasure_refused", "invalid_value:profile_id"]:
             raise TestFailure("dead letters %r" % dead)
         c.produce(h["events"])
         c.wait_caught_up(60)
