@@ -119,7 +119,8 @@ $$;
 -- Deletes what is stored about the given sessions: facts, messages,
 -- summaries and their unsent and sent outbox rows (a sent row still holds
 -- the summary's text), identity mentions, candidates found in them, and the
--- sessions.  Returns the number of messages and summaries deleted and the
+-- sessions.  A summary of another session that still names an erased
+-- profile is deleted too and that session summarized again.  Returns the number of messages and summaries deleted and the
 -- other anonymous profiles whose candidates lost a row.
 CREATE FUNCTION ct_erasure_delete_sessions(sessions uuid[], profiles uuid[],
                                            OUT messages bigint, OUT summaries integer,
@@ -129,8 +130,11 @@ BEGIN
     DELETE FROM summary_outbox WHERE session_id = ANY (sessions);
     WITH d AS (DELETE FROM conversation_summaries
                 WHERE session_id = ANY (sessions) OR profile_id = ANY (profiles)
-                RETURNING 1)
-    SELECT count(*) INTO summaries FROM d;
+                RETURNING session_id),
+         redo AS (UPDATE agent_sessions s SET summary_due_at = now()
+                   WHERE s.session_id IN (SELECT session_id FROM d)
+                     AND s.session_id <> ALL (sessions) AND s.ended_at IS NOT NULL)
+    SELECT count(*) INTO summaries FROM d WHERE d.session_id = ANY (sessions);
     WITH d AS (DELETE FROM conversation_messages WHERE session_id = ANY (sessions)
                 RETURNING 1)
     SELECT count(*) INTO messages FROM d;
