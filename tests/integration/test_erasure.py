@@ -266,6 +266,23 @@ def test_erase_cli_then_replay():
                        shared["total_sessions"] != 1):
             raise TestFailure("the shared device came back as %r" % shared)
 
+        # a call whose join and message are stored before its login, older
+        # than the erasure, arrives: stored first, erased when the login is
+        # seen, with the device profile it alone created
+        late_call = b.uuid()
+        c.produce([b.join(late_call, 80, anonymous_id="dev-laptop"),
+                   b.msg(late_call, 81, "My ID number is 63-123456B42.", seq=0)])
+        c.wait_caught_up(60)
+        if count(c, "SELECT count(*) FROM conversation_messages"
+                 " WHERE session_id = '%s'" % late_call) != 1:
+            raise TestFailure("the anonymous part of the late call is not stored")
+        c.produce([b.auth(late_call, 82, h["u"]),
+                   b.end(late_call, 83, reason="hangup")])
+        c.wait_caught_up(60)
+        assert_gone(c, [late_call], [device_id("dev-laptop")], h["u"])
+        if keyed_hash("session", late_call) not in denylist(c, "session"):
+            raise TestFailure("the late call is not denylisted")
+
         # another person on the shared device, and a later login with the
         # erased username (a new relationship), are accepted
         n1, n2 = b.uuid(), b.uuid()
