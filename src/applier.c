@@ -117,8 +117,14 @@ static enum ct_repo_status ct_applier_range(struct ct_repo *repo,
 		for (i = 0; i < nrej; i++) {
 			struct ct_applier_item *it = &items[idx[rej[i].index]];
 
-			it->dead_letter = true;
-			snprintf(it->reason, sizeof(it->reason), "%s", rej[i].reason);
+			if (strcmp(rej[i].reason, CT_REPO_REASON_ERASED) == 0) {
+				it->erased = true;
+				stats->dropped_erased++;
+			} else {
+				it->dead_letter = true;
+				snprintf(it->reason, sizeof(it->reason), "%s",
+					 rej[i].reason);
+			}
 			evs[rej[i].index] = NULL;
 		}
 		for (i = 0, kept = 0; i < n; i++) {
@@ -173,7 +179,8 @@ enum ct_repo_status ct_applier_apply(struct ct_repo *repo,
 	for (i = 0; i < n; i++) {
 		if (items[i].duplicate)
 			stats->duplicates++;
-		if (!items[i].valid || items[i].dead_letter || items[i].duplicate)
+		if (!items[i].valid || items[i].dead_letter || items[i].duplicate ||
+		    items[i].ev.type == CT_EVENT_ERASURE_REQUESTED)
 			continue;
 		evs[m] = &items[i].ev;
 		idx[m++] = i;
@@ -281,6 +288,7 @@ enum ct_repo_status ct_applier_apply_parallel(struct ct_repo *const *repos,
 
 			it->dead_letter = parts[k].items[i].dead_letter;
 			it->duplicate = parts[k].items[i].duplicate;
+			it->erased = parts[k].items[i].erased;
 			memcpy(it->reason, parts[k].items[i].reason, sizeof(it->reason));
 		}
 		stats->applied += parts[k].stats.applied;
@@ -288,6 +296,7 @@ enum ct_repo_status ct_applier_apply_parallel(struct ct_repo *const *repos,
 		stats->dead_lettered += parts[k].stats.dead_lettered;
 		stats->transactions += parts[k].stats.transactions;
 		stats->lock_retries += parts[k].stats.lock_retries;
+		stats->dropped_erased += parts[k].stats.dropped_erased;
 		if (parts[k].st != CT_REPO_OK && failed &&
 		    ct_applier_worse(st, parts[k].st) != st)
 			*failed = parts[k].repo;

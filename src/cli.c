@@ -13,6 +13,7 @@
 
 #include "convtrack/cli.h"
 #include "convtrack/deadletter.h"
+#include "convtrack/erasure.h"
 #include "convtrack/repo.h"
 
 #define CT_CLI_OK 0
@@ -25,7 +26,7 @@
 
 struct ct_cli_opts {
 	const char *username, *anonymous_id, *id, *profile;
-	const char *reason, *since;
+	const char *reason, *since, *requested_by;
 	const char *policy; /* merge.shared_device_policy of the configuration */
 	long long partition, offset;
 	int limit;
@@ -264,6 +265,8 @@ static int ct_cli_parse(int nargs, char **args, struct ct_cli_opts *o)
 			o->reason = args[++i];
 		else if (strcmp(a, "--since") == 0 && more)
 			o->since = args[++i];
+		else if (strcmp(a, "--requested-by") == 0 && more)
+			o->requested_by = args[++i];
 		else if (strcmp(a, "--all") == 0)
 			o->all = true;
 		else if (strcmp(a, "--dry-run") == 0)
@@ -658,6 +661,91 @@ static int ct_cli_shared_devices(struct ct_repo *repo, const struct ct_cli_opts 
 	return CT_CLI_OK;
 }
 
+/* A number of the profile_erased payload, or "?". */
+static const char *ct_cli_payload_num(yajl_val tree, const char *key, char *buf,
+				      size_t len)
+{
+	const char *path[] = { key, NULL };
+	yajl_val v = tree ? yajl_tree_get(tree, path, yajl_t_number) : NULL;
+
+	snprintf(buf, len, "%s", v ? YAJL_GET_NUMBER(v) : "?");
+	return buf;
+}
+
+static void ct_cli_erase_text(const struct ct_repo_erase_result *res, FILE *out)
+{
+	yajl_val tree = yajl_tree_parse(res->payload, NULL, 0);
+	char s[32], m[32], c[32];
+
+	fprintf(out, "erased profile %s: %s sessions, %s messages, %s summaries\n"
+		"  erasure id %s; profile_erased event queued for publication\n"
+		"  later events of these sessions and earlier logins of the user "
+		"are dropped\n", res->profile_id,
+		ct_cli_payload_num(tree, "sessions", s, sizeof(s)),
+		ct_cli_payload_num(tree, "messages", m, sizeof(m)),
+		ct_cli_payload_num(tree, "summaries", c, sizeof(c)),
+		res->erasure_id);
+	yajl_tree_free(tree);
+}
+
+/*
+ * convtrack erase: one transaction through erase_profile(), the same as a
+ * profile-erasure-requested event.  Needs the configuration for the hash
+ * key, so it connects itself.
+ */
+static int ct_cli_erase(const struct ct_config *cfg, const struct ct_cli_opts *o,
+			FILE *out)
+{
+	struct ct_repo_erase_request req = {
+		.username = o->username, .profile_id = o->profile, .source = "cli",
+		.requested_by = o->requested_by, .reason = o->reason,
+	};
+	const char *key = (cfg->redact_hash_key && *cfg->redact_hash_key) ? cfg->redact_hash_key
+						: CT_ERASURE_DEMO_KEY;
+	struct ct_repo_erase_result res;
+	enum ct_repo_status st;
+	struct ct_repo *repo;
+
+	if (!o->username == !o->profile || o->noperands) {
+		fprintf(stderr, "convtrack: usage: convtrack erase (--username U | "
+			"--profile UUID) [--requested-by WHO] [--reason TEXT] "
+			"[--json]\n");
+		return CT_CLI_USAGE;
+	}
+	if (o->profile && !ct_cli_is_uuid(o->profile)) {
+		fprintf(stderr, "convtrack: '%s' is not a UUID\n", o->profile);
+		return CT_CLI_USAGE;
+	}
+	if (!cfg->redact_hash_key || !*cfg->redact_hash_key)
+		fprintf(stderr, "convtrack: warning: redact.hash_key is not set; "
+			"the denylist uses the PUBLIC demo key\n");
+	repo = ct_cli_connect(cfg);
+	if (!repo)
+		return CT_CLI_UNREACHABLE;
+	st = ct_repo_set_hash_key(repo, key, strlen(key));
+	if (st == CT_REPO_OK)
+		st = ct_repo_erase(repo, &req, &res);
+	if (st != CT_REPO_OK) {
+		int rc = ct_cli_failed(repo, st);
+
+		ct_repo_free(repo);
+		return rc;
+	}
+	ct_repo_free(repo);
+	if (!res.found) {
+		fprintf(stderr, "convtrack: no profile with %s '%s'; nothing erased\n",
+			o->username ? "username" : "id",
+			o->username ? o->username : o->profile);
+		return CT_CLI_NOT_FOUND;
+	}
+	if (o->json)
+		fprintf(out, "%s\n", res.payload);
+	else
+		ct_cli_erase_text(&res, out);
+	ct_repo_erase_result_clear(&res);
+	return CT_CLI_OK;
+}
+
 /* True when s is a YYYY-MM-DD date (the server checks the calendar). */
 static bool ct_cli_is_date(const char *s)
 {
@@ -766,6 +854,7 @@ static int ct_cli_dead_letter(const struct ct_config *cfg,
 static const struct {
 	const char *name;
 	int (*run)(struct ct_repo *repo, const struct ct_cli_opts *o, FILE *out);
+	/* commands that need the configuration (Kafka, the hash key) */
 	int (*run_kafka)(const struct ct_config *cfg, const struct ct_cli_opts *o,
 			 FILE *out);
 	const char *usage;
@@ -783,6 +872,9 @@ static const struct {
 	{ "unmerge", ct_cli_unmerge, NULL, "unmerge ANONYMOUS_PROFILE_ID [--json]" },
 	{ "shared-devices", ct_cli_shared_devices, NULL,
 	  "shared-devices [list | apply-policy] [--json]" },
+	{ "erase", NULL, ct_cli_erase,
+	  "erase (--username U | --profile UUID) [--requested-by WHO]"
+	  " [--reason TEXT] [--json]" },
 	{ "report", ct_cli_report, NULL, "report [--since YYYY-MM-DD] [--json]" },
 	{ "dead-letter", NULL, ct_cli_dead_letter,
 	  "dead-letter list [--reason PREFIX] [--partition P [--offset O]] [--json]" },

@@ -25,9 +25,9 @@
 enum ct_cfg_type {
 	CT_CFG_STRING,     /* char *; NULL default means "not set" */
 	CT_CFG_CONNINFO,   /* char *, a libpq conninfo: password masked */
+	CT_CFG_SECRET,     /* char *, printed masked unless empty */
 	CT_CFG_INT,        /* int within [min, max] */
 	CT_CFG_BOOL,       /* int 0 or 1: true/false in the file, the env too */
-	CT_CFG_SECRET,     /* char *, printed masked when set */
 	CT_CFG_PROPERTIES, /* kafka.properties: list of name/value groups */
 };
 
@@ -90,6 +90,11 @@ static const struct ct_cfg_setting ct_cfg_settings[] = {
 	CT_CFG_STR("topics.dead_letter", topic_dead_letter,
 		   "convtrack-dead-letter", NULL,
 		   "output: events that cannot be stored"),
+	CT_CFG_STR("topics.profile_erasure_requested",
+		   topic_profile_erasure_requested, "profile-erasure-requested",
+		   NULL, "input: profile_erasure_requested (erase a person)"),
+	CT_CFG_STR("topics.profile_erased", topic_profile_erased,
+		   "profile-erased", NULL, "output: profile_erased"),
 	{ "postgres.conninfo", CT_CFG_CONNINFO,
 	  offsetof(struct ct_config, postgres_conninfo), "", 0, 0, 0, NULL,
 	  "libpq connection string; empty: PG* variables" },
@@ -1220,7 +1225,7 @@ static void ct_cfg_print_setting(const struct ct_config *cfg,
 	fprintf(out, "\t%s = ", ct_cfg_key(s));
 	if (s->type == CT_CFG_CONNINFO)
 		ct_cfg_print_conninfo(out, str);
-	else if (s->type == CT_CFG_SECRET)
+	else if (s->type == CT_CFG_SECRET && *str)
 		ct_cfg_print_string(out, CT_CFG_MASK);
 	else
 		ct_cfg_print_string(out, str);

@@ -137,6 +137,8 @@ static int ct_consumer_topic_type(const struct ct_config *cfg, const char *topic
 		return CT_EVENT_AUTHENTICATED;
 	if (strcmp(topic, cfg->topic_call_ended) == 0)
 		return CT_EVENT_CALL_ENDED;
+	if (strcmp(topic, cfg->topic_profile_erasure_requested) == 0)
+		return CT_EVENT_ERASURE_REQUESTED;
 	return -1;
 }
 
@@ -407,8 +409,12 @@ static void ct_consumer_count(struct ct_consumer *c, const struct ct_batch *b,
 
 		t = type < 0 ? CT_EVENT_TYPE_COUNT : (size_t)type;
 		per[t][0]++;
-		if (it->valid && !it->dead_letter && !it->duplicate)
+		if (it->valid && !it->dead_letter && !it->duplicate && !it->erased)
 			per[t][1]++;
+		if (it->erased) {
+			ct_metrics_label(label, sizeof(label), "topic", topic);
+			ct_metrics_inc("convtrack_events_dropped_erased_total", label, 1);
+		}
 		if (it->duplicate)
 			per[t][2]++;
 		if (it->dead_letter) {
@@ -424,6 +430,8 @@ static void ct_consumer_count(struct ct_consumer *c, const struct ct_batch *b,
 				  : t == CT_EVENT_MESSAGE ? c->cfg->topic_message
 				  : t == CT_EVENT_AUTHENTICATED ? c->cfg->topic_authenticated
 				  : t == CT_EVENT_CALL_ENDED ? c->cfg->topic_call_ended
+				  : t == CT_EVENT_ERASURE_REQUESTED
+				  ? c->cfg->topic_profile_erasure_requested
 				  : "other";
 
 		ct_metrics_label(label, sizeof(label), "topic", topic);
@@ -446,6 +454,8 @@ static void ct_consumer_count(struct ct_consumer *c, const struct ct_batch *b,
 	if (stats->lock_retries)
 		ct_metrics_inc("convtrack_transaction_retries_total",
 			       "cause=\"lock_set\"", stats->lock_retries);
+	if (stats->erasures)
+		ct_metrics_inc("convtrack_erasures_total", NULL, (double)stats->erasures);
 }
 
 /*
@@ -470,6 +480,10 @@ static int ct_consumer_finish(struct ct_consumer *c, struct ct_batch *b,
 
 		st = ct_applier_apply_parallel(c->repos, c->nrepos, b->items, b->n,
 					       &stats, &failed);
+		if (st == CT_REPO_OK) {
+			failed = c->repos[0];
+			st = ct_applier_erase(failed, b->items, b->n, &stats);
+		}
 		ct_metrics_set_db_ok(st == CT_REPO_OK || st == CT_REPO_PERMANENT);
 		if (st == CT_REPO_FATAL) {
 			ct_log(CT_LOG_ERROR, "fatal database error: %s",
@@ -674,7 +688,7 @@ int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
 	conf = NULL; /* owned by c->rk */
 	rd_kafka_poll_set_consumer(c->rk);
 
-	topics = rd_kafka_topic_partition_list_new(4);
+	topics = rd_kafka_topic_partition_list_new(5);
 	rd_kafka_topic_partition_list_add(topics, cfg->topic_participant_joined,
 					  RD_KAFKA_PARTITION_UA);
 	rd_kafka_topic_partition_list_add(topics, cfg->topic_message,
@@ -682,6 +696,8 @@ int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
 	rd_kafka_topic_partition_list_add(topics, cfg->topic_authenticated,
 					  RD_KAFKA_PARTITION_UA);
 	rd_kafka_topic_partition_list_add(topics, cfg->topic_call_ended,
+					  RD_KAFKA_PARTITION_UA);
+	rd_kafka_topic_partition_list_add(topics, cfg->topic_profile_erasure_requested,
 					  RD_KAFKA_PARTITION_UA);
 	rerr = rd_kafka_subscribe(c->rk, topics);
 	rd_kafka_topic_partition_list_destroy(topics);
@@ -795,10 +811,10 @@ int ct_consumer_run(struct ct_consumer *c, struct ct_repo *const *repos,
 		return -1;
 	}
 	c->db_started = true;
-	ct_log(CT_LOG_INFO, "consuming %s, %s, %s, %s as group %s",
+	ct_log(CT_LOG_INFO, "consuming %s, %s, %s, %s, %s as group %s",
 	       c->cfg->topic_participant_joined, c->cfg->topic_message,
 	       c->cfg->topic_authenticated, c->cfg->topic_call_ended,
-	       c->cfg->kafka_group_id);
+	       c->cfg->topic_profile_erasure_requested, c->cfg->kafka_group_id);
 	while (!*stop && !c->fatal) {
 		ct_consumer_fill(c);
 		rc = ct_consumer_wait_idle(c);

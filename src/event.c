@@ -60,34 +60,44 @@ enum field_id {
 	F_EMAIL,
 	F_REASON,
 	F_DURATION_SECONDS,
+	F_PROFILE_ID,
+	F_REQUESTED_BY,
 	F_COUNT
 };
 
-/* Owner of each field: an event type, or ENVELOPE for every type. */
-#define ENVELOPE (-1)
+/*
+ * Owners of each field: a bit per event type that has it, or ENVELOPE for
+ * every type.  "username" and "reason" belong to two types.
+ */
+#define OWNER(t) (1u << (t))
+#define ENVELOPE (~0u)
 
 static const struct field_def {
 	const char *name;
-	int owner;
+	unsigned owners;
 } field_defs[F_COUNT] = {
 	[F_EVENT_ID] = { "event_id", ENVELOPE },
 	[F_EVENT_TYPE] = { "event_type", ENVELOPE },
 	[F_SCHEMA_VERSION] = { "schema_version", ENVELOPE },
 	[F_OCCURRED_AT] = { "occurred_at", ENVELOPE },
 	[F_SESSION_ID] = { "session_id", ENVELOPE },
-	[F_ROOM_ID] = { "room_id", CT_EVENT_PARTICIPANT_JOINED },
-	[F_PARTICIPANT_ID] = { "participant_id", CT_EVENT_PARTICIPANT_JOINED },
-	[F_ANONYMOUS_ID] = { "anonymous_id", CT_EVENT_PARTICIPANT_JOINED },
-	[F_METADATA] = { "metadata", CT_EVENT_PARTICIPANT_JOINED },
-	[F_MESSAGE_ID] = { "message_id", CT_EVENT_MESSAGE },
-	[F_ROLE] = { "role", CT_EVENT_MESSAGE },
-	[F_CONTENT] = { "content", CT_EVENT_MESSAGE },
-	[F_SEQ] = { "seq", CT_EVENT_MESSAGE },
-	[F_USERNAME] = { "username", CT_EVENT_AUTHENTICATED },
-	[F_PHONE_NUMBER] = { "phone_number", CT_EVENT_AUTHENTICATED },
-	[F_EMAIL] = { "email", CT_EVENT_AUTHENTICATED },
-	[F_REASON] = { "reason", CT_EVENT_CALL_ENDED },
-	[F_DURATION_SECONDS] = { "duration_seconds", CT_EVENT_CALL_ENDED },
+	[F_ROOM_ID] = { "room_id", OWNER(CT_EVENT_PARTICIPANT_JOINED) },
+	[F_PARTICIPANT_ID] = { "participant_id", OWNER(CT_EVENT_PARTICIPANT_JOINED) },
+	[F_ANONYMOUS_ID] = { "anonymous_id", OWNER(CT_EVENT_PARTICIPANT_JOINED) },
+	[F_METADATA] = { "metadata", OWNER(CT_EVENT_PARTICIPANT_JOINED) },
+	[F_MESSAGE_ID] = { "message_id", OWNER(CT_EVENT_MESSAGE) },
+	[F_ROLE] = { "role", OWNER(CT_EVENT_MESSAGE) },
+	[F_CONTENT] = { "content", OWNER(CT_EVENT_MESSAGE) },
+	[F_SEQ] = { "seq", OWNER(CT_EVENT_MESSAGE) },
+	[F_USERNAME] = { "username", OWNER(CT_EVENT_AUTHENTICATED) |
+				     OWNER(CT_EVENT_ERASURE_REQUESTED) },
+	[F_PHONE_NUMBER] = { "phone_number", OWNER(CT_EVENT_AUTHENTICATED) },
+	[F_EMAIL] = { "email", OWNER(CT_EVENT_AUTHENTICATED) },
+	[F_REASON] = { "reason", OWNER(CT_EVENT_CALL_ENDED) |
+				 OWNER(CT_EVENT_ERASURE_REQUESTED) },
+	[F_DURATION_SECONDS] = { "duration_seconds", OWNER(CT_EVENT_CALL_ENDED) },
+	[F_PROFILE_ID] = { "profile_id", OWNER(CT_EVENT_ERASURE_REQUESTED) },
+	[F_REQUESTED_BY] = { "requested_by", OWNER(CT_EVENT_ERASURE_REQUESTED) },
 };
 
 static const char *const type_names[CT_EVENT_TYPE_COUNT] = {
@@ -95,6 +105,7 @@ static const char *const type_names[CT_EVENT_TYPE_COUNT] = {
 	[CT_EVENT_MESSAGE] = "message",
 	[CT_EVENT_AUTHENTICATED] = "authenticated",
 	[CT_EVENT_CALL_ENDED] = "call_ended",
+	[CT_EVENT_ERASURE_REQUESTED] = "profile_erasure_requested",
 };
 
 static const char *const role_names[] = {
@@ -962,7 +973,10 @@ static int check_envelope(enum ct_event_type expected, struct parse_state *st,
 	if (check_schema_version(st, reason) < 0 ||
 	    check_event_type(expected, st, reason) < 0 ||
 	    check_uuid(st, F_EVENT_ID, true, ev->event_id, reason) < 0 ||
-	    check_timestamp(st, F_OCCURRED_AT, &ev->occurred_at_us, reason) < 0 ||
+	    check_timestamp(st, F_OCCURRED_AT, &ev->occurred_at_us, reason) < 0)
+		return -1;
+	/* an erasure request names a person, not a session */
+	if (expected != CT_EVENT_ERASURE_REQUESTED &&
 	    check_uuid(st, F_SESSION_ID, true, ev->session_id, reason) < 0)
 		return -1;
 	ev->type = expected;
@@ -1156,6 +1170,42 @@ static int check_ended(struct parse_state *st, struct ct_event *ev,
 	return 0;
 }
 
+/*
+ * profile_erasure_requested: exactly one of username and profile_id names
+ * the person; requested_by and reason are free text kept with the
+ * erasure record (no personal data should go there).
+ */
+static int check_erasure(struct parse_state *st, struct ct_event *ev,
+			 char reason[CT_EVENT_REASON_MAX])
+{
+	static const struct text_rule username = {
+		F_USERNAME, false, 1, CT_EVENT_MAX_ID_CHARS, 0
+	};
+	static const struct text_rule requested_by = {
+		F_REQUESTED_BY, false, 1, CT_EVENT_MAX_ID_CHARS, 0
+	};
+	static const struct text_rule why = {
+		F_REASON, false, 0, CT_EVENT_MAX_REASON_CHARS, 0
+	};
+	int rc;
+
+	if (check_text(st, &username, &ev->u.erasure.username, reason) < 0)
+		return -1;
+	rc = check_uuid(st, F_PROFILE_ID, false, ev->u.erasure.profile_id,
+			reason);
+	if (rc < 0)
+		return -1;
+	if (rc == FIELD_PRESENT && ev->u.erasure.username)
+		return reject_field(reason, "invalid_value", F_PROFILE_ID);
+	if (rc != FIELD_PRESENT && !ev->u.erasure.username)
+		return reject_field(reason, "missing_field", F_USERNAME);
+	if (check_text(st, &requested_by, &ev->u.erasure.requested_by,
+		       reason) < 0 ||
+	    check_text(st, &why, &ev->u.erasure.reason, reason) < 0)
+		return -1;
+	return 0;
+}
+
 /* The first duplicated field among those this topic's events have. */
 static int check_duplicates(enum ct_event_type expected,
 			    const struct parse_state *st,
@@ -1164,8 +1214,7 @@ static int check_duplicates(enum ct_event_type expected,
 	size_t i;
 
 	for (i = 0; i < F_COUNT; i++) {
-		if (field_defs[i].owner != ENVELOPE &&
-		    field_defs[i].owner != (int)expected)
+		if (!(field_defs[i].owners & OWNER(expected)))
 			continue;
 		if (st->fields[i].count > 1)
 			return reject_field(reason, "duplicate_field",
@@ -1189,6 +1238,8 @@ static int check_event(enum ct_event_type expected, struct parse_state *st,
 		return check_auth(st, ev, reason);
 	case CT_EVENT_CALL_ENDED:
 		return check_ended(st, ev, reason);
+	case CT_EVENT_ERASURE_REQUESTED:
+		return check_erasure(st, ev, reason);
 	default:
 		return reject(reason, "type_mismatch", "?");
 	}
@@ -1244,6 +1295,11 @@ void ct_event_clear(struct ct_event *ev)
 		free(ev->u.auth.username);
 		free(ev->u.auth.phone_number);
 		free(ev->u.auth.email);
+		break;
+	case CT_EVENT_ERASURE_REQUESTED:
+		free(ev->u.erasure.username);
+		free(ev->u.erasure.requested_by);
+		free(ev->u.erasure.reason);
 		break;
 	default:
 		break;

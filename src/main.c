@@ -14,6 +14,7 @@
 #include "convtrack/cli.h"
 #include "convtrack/config.h"
 #include "convtrack/consumer.h"
+#include "convtrack/erasure.h"
 #include "convtrack/http.h"
 #include "convtrack/log.h"
 #include "convtrack/metrics.h"
@@ -122,6 +123,12 @@ static struct ct_repo *ct_main_connect(const struct ct_config *cfg, int forever)
 		delay = delay * 2 > cfg->retry_max_ms ? cfg->retry_max_ms : delay * 2;
 	}
 	return repo;
+}
+
+/* redact.hash_key, or the public demo key when it is empty. */
+static const char *ct_main_hash_key(const struct ct_config *cfg)
+{
+	return (cfg->redact_hash_key && *cfg->redact_hash_key) ? cfg->redact_hash_key : CT_ERASURE_DEMO_KEY;
 }
 
 static int ct_main_migrate(const struct ct_config *cfg)
@@ -262,8 +269,17 @@ static int ct_main_run(const struct ct_config *cfg, struct ct_redact *redact)
 		ct_repo_set_grace_ms(repos[i], cfg->summary_grace_ms);
 		ct_repo_set_shared_device_policy(repos[i],
 						 cfg->merge_shared_device_policy);
+		if (ct_repo_set_hash_key(repos[i], ct_main_hash_key(cfg),
+					 strlen(ct_main_hash_key(cfg))) != CT_REPO_OK) {
+			ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repos[i]));
+			goto out_free_repo;
+		}
 	}
 	repo = repos[0];
+	if (!cfg->redact_hash_key || !*cfg->redact_hash_key)
+		ct_log(CT_LOG_WARN, "redact.hash_key is not set: erasure hashes use "
+		       "the PUBLIC demo key; set CONVTRACK_REDACT_HASH_KEY in "
+		       "production");
 	ct_metrics_set_db_ok(true);
 	if (ct_repo_check_schema(repo) != CT_REPO_OK) {
 		ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repo));

@@ -1,6 +1,6 @@
 /*
- * Publisher: outbox rows to the summary-generated topic.  See
- * include/convtrack/publisher.h.
+ * Publisher: outbox rows to the summary-generated and profile-erased
+ * topics.  See include/convtrack/publisher.h.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -32,7 +32,7 @@ static void ct_publisher_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *rkm,
 	if (acked)
 		*acked = rkm->err == RD_KAFKA_RESP_ERR_NO_ERROR;
 	if (rkm->err)
-		ct_log(CT_LOG_WARN, "summary event not delivered: %s",
+		ct_log(CT_LOG_WARN, "outbox event not delivered: %s",
 		       rd_kafka_err2str(rkm->err));
 }
 
@@ -61,8 +61,24 @@ int ct_publisher_new(const struct ct_config *cfg, struct ct_publisher **out,
 	return 0;
 }
 
-enum ct_repo_status ct_publisher_tick(struct ct_publisher *pub,
-				      struct ct_repo *repo, int limit, int *sent)
+/* One outbox: its rows, the topic they go to and what counts them. */
+struct ct_publisher_outbox {
+	enum ct_repo_status (*claim)(struct ct_repo *repo, int limit,
+				     struct ct_repo_outbox_row **rows, size_t *n);
+	enum ct_repo_status (*done)(struct ct_repo *repo, const long long *ids,
+				    size_t n);
+	const char *topic;
+	const char *metric; /* counter of acknowledged rows */
+};
+
+/*
+ * Sends at most limit unsent rows of one outbox, keyed by the row's key
+ * (session_id), and marks the acknowledged ones sent.
+ */
+static enum ct_repo_status ct_publisher_drain(struct ct_publisher *pub,
+					      struct ct_repo *repo,
+					      const struct ct_publisher_outbox *box,
+					      int limit, int *sent)
 {
 	struct ct_repo_outbox_row *rows;
 	enum ct_repo_status st;
@@ -71,26 +87,25 @@ enum ct_repo_status ct_publisher_tick(struct ct_publisher *pub,
 	size_t n, i, k = 0;
 
 	*sent = 0;
-	rd_kafka_poll(pub->rk, 0);
-	st = ct_repo_outbox_claim(repo, limit, &rows, &n);
+	st = box->claim(repo, limit, &rows, &n);
 	if (st != CT_REPO_OK)
 		return st;
 	if (n == 0) {
 		ct_repo_outbox_free(rows, n);
-		return ct_repo_outbox_done(repo, NULL, 0);
+		return box->done(repo, NULL, 0);
 	}
 	acked = calloc(n, sizeof(*acked));
 	ids = calloc(n, sizeof(*ids));
 	for (i = 0; acked && ids && i < n; i++) {
 		rd_kafka_resp_err_t err = rd_kafka_producev(
-			pub->rk, RD_KAFKA_V_TOPIC(pub->cfg->topic_summary_generated),
+			pub->rk, RD_KAFKA_V_TOPIC(box->topic),
 			RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
 			RD_KAFKA_V_KEY(rows[i].session_id, strlen(rows[i].session_id)),
 			RD_KAFKA_V_VALUE(rows[i].payload, strlen(rows[i].payload)),
 			RD_KAFKA_V_OPAQUE(&acked[i]), RD_KAFKA_V_END);
 
 		if (err) {
-			ct_log(CT_LOG_WARN, "producing a summary event: %s",
+			ct_log(CT_LOG_WARN, "producing to %s: %s", box->topic,
 			       rd_kafka_err2str(err));
 			break;
 		}
@@ -100,14 +115,38 @@ enum ct_repo_status ct_publisher_tick(struct ct_publisher *pub,
 	for (i = 0; acked && ids && i < n; i++)
 		if (acked[i])
 			ids[k++] = rows[i].id;
-	st = ct_repo_outbox_done(repo, ids, k);
+	st = box->done(repo, ids, k);
 	if (st == CT_REPO_OK) {
 		*sent = (int)k;
-		ct_metrics_inc("convtrack_summaries_published_total", NULL, (double)k);
+		ct_metrics_inc(box->metric, NULL, (double)k);
 	}
 	free(acked);
 	free(ids);
 	ct_repo_outbox_free(rows, n);
+	return st;
+}
+
+enum ct_repo_status ct_publisher_tick(struct ct_publisher *pub,
+				      struct ct_repo *repo, int limit, int *sent)
+{
+	const struct ct_publisher_outbox boxes[] = {
+		{ ct_repo_outbox_claim, ct_repo_outbox_done,
+		  pub->cfg->topic_summary_generated,
+		  "convtrack_summaries_published_total" },
+		{ ct_repo_erasure_outbox_claim, ct_repo_erasure_outbox_done,
+		  pub->cfg->topic_profile_erased,
+		  "convtrack_erasures_published_total" },
+	};
+	enum ct_repo_status st = CT_REPO_OK;
+	size_t b;
+	int k;
+
+	*sent = 0;
+	rd_kafka_poll(pub->rk, 0);
+	for (b = 0; b < sizeof(boxes) / sizeof(boxes[0]) && st == CT_REPO_OK; b++) {
+		st = ct_publisher_drain(pub, repo, &boxes[b], limit, &k);
+		*sent += k;
+	}
 	return st;
 }
 

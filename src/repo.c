@@ -455,6 +455,7 @@ void ct_repo_free(struct ct_repo *repo)
 	if (!repo)
 		return;
 	PQfinish(repo->conn);
+	ct_erasure_hasher_free(repo->hasher);
 	free(repo->conninfo);
 	free(repo);
 }
@@ -1128,6 +1129,7 @@ static enum ct_repo_status ct_repo_stats(struct ct_repo *repo, struct ct_repo_co
 /* One attempt at the whole transaction. */
 static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
 					      struct ct_repo_cols *c,
+					      const struct ct_repo_deny *deny,
 					      struct ct_repo_locks *extra,
 					      struct ct_repo_rejection *rejected,
 					      size_t *nrejected, bool *grew)
@@ -1145,6 +1147,9 @@ static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
 		st = ct_repo_read_lockset(repo, c, extra, &locks, &keys);
 	if (st == CT_REPO_OK)
 		st = ct_repo_take_locks(repo, &locks);
+	/* under the locks an erasure also takes: drop erased sessions' events */
+	if (st == CT_REPO_OK)
+		st = ct_repo_deny_check(repo, deny, rejected, nrejected);
 	if (st == CT_REPO_OK)
 		st = ct_repo_write_facts(repo, c);
 	if (st == CT_REPO_OK)
@@ -1172,6 +1177,7 @@ enum ct_repo_status ct_repo_apply(struct ct_repo *repo,
 				  size_t *nrejected, int *lock_retries)
 {
 	struct ct_repo_locks extra = { 0 };
+	struct ct_repo_deny *deny = NULL;
 	struct ct_repo_cols cols;
 	enum ct_repo_status st;
 	bool grew = false;
@@ -1185,13 +1191,15 @@ enum ct_repo_status ct_repo_apply(struct ct_repo *repo,
 	st = ct_repo_ready(repo);
 	if (st != CT_REPO_OK)
 		return st;
-	if (ct_repo_cols_build(&cols, events, n) < 0 || ct_repo_cols_failed(&cols)) {
+	if (ct_repo_cols_build(&cols, events, n) < 0 || ct_repo_cols_failed(&cols) ||
+	    ct_repo_deny_build(repo, events, n, &deny) < 0) {
 		snprintf(repo->err, sizeof(repo->err), "out of memory building a batch");
 		ct_repo_cols_free(&cols);
 		return CT_REPO_TRANSIENT;
 	}
 	for (round = 0; round < CT_REPO_MAX_LOCK_ROUNDS; round++) {
-		st = ct_repo_apply_once(repo, &cols, &extra, rejected, nrejected, &grew);
+		st = ct_repo_apply_once(repo, &cols, deny, &extra, rejected,
+					nrejected, &grew);
 		if (st != CT_REPO_OK || !grew)
 			break;
 		if (lock_retries)
@@ -1204,6 +1212,7 @@ enum ct_repo_status ct_repo_apply(struct ct_repo *repo,
 		st = CT_REPO_TRANSIENT;
 	}
 	free(extra.v);
+	ct_repo_deny_free(deny);
 	ct_repo_cols_free(&cols);
 	return st;
 }

@@ -15,9 +15,8 @@
 #include "repo_int.h"
 
 /* Runs sql with params; *out (when not NULL) gets the result on success. */
-static enum ct_repo_status ct_rs_exec(struct ct_repo *repo, const char *sql,
-				      int n, const char *const *params,
-				      PGresult **out)
+enum ct_repo_status ct_rs_exec(struct ct_repo *repo, const char *sql,
+			       int n, const char *const *params, PGresult **out)
 {
 	PGresult *res = PQexecParams(repo->conn, sql, n, NULL, params, NULL, NULL, 0);
 	ExecStatusType rs = PQresultStatus(res);
@@ -493,14 +492,16 @@ enum ct_repo_status ct_repo_summary_commit(struct ct_repo *repo,
 
 /* ---- outbox ---- */
 
-enum ct_repo_status ct_repo_outbox_claim(struct ct_repo *repo, int limit,
-					 struct ct_repo_outbox_row **rows, size_t *n)
+/*
+ * Claims rows of an outbox with sql ($1 limit; columns id, key, payload):
+ * the summaries' and the erasures' outboxes share this and
+ * ct_rs_outbox_done().
+ */
+static enum ct_repo_status ct_rs_outbox_claim(struct ct_repo *repo, const char *sql,
+					      int limit,
+					      struct ct_repo_outbox_row **rows,
+					      size_t *n)
 {
-	static const char sql[] =
-		"SELECT o.id, o.session_id::text, o.payload FROM summary_outbox o"
-		" WHERE o.sent_at IS NULL AND NOT EXISTS (SELECT 1 FROM summary_outbox e"
-		"  WHERE e.session_id = o.session_id AND e.sent_at IS NULL AND e.id < o.id)"
-		" ORDER BY o.id LIMIT $1::int FOR UPDATE OF o SKIP LOCKED";
 	char lim[16];
 	const char *p[1] = { lim };
 	enum ct_repo_status st;
@@ -541,8 +542,9 @@ enum ct_repo_status ct_repo_outbox_claim(struct ct_repo *repo, int limit,
 	return CT_REPO_OK;
 }
 
-enum ct_repo_status ct_repo_outbox_done(struct ct_repo *repo,
-					const long long *ids, size_t n)
+/* Marks rows ids[0..n) sent with sql ($1 the ids) and commits. */
+static enum ct_repo_status ct_rs_outbox_done(struct ct_repo *repo, const char *sql,
+					     const long long *ids, size_t n)
 {
 	struct ct_pgarray arr;
 	enum ct_repo_status st = CT_REPO_OK;
@@ -554,16 +556,49 @@ enum ct_repo_status ct_repo_outbox_done(struct ct_repo *repo,
 		ct_pgarray_add_int(&arr, ids[i]);
 	p[0] = ct_pgarray_str(&arr);
 	if (n)
-		st = p[0] ? ct_rs_exec(repo, "UPDATE summary_outbox SET sent_at = now(),"
-				       " attempts = attempts + 1"
-				       " WHERE id = ANY ($1::bigint[])", 1, p, NULL)
-			  : CT_REPO_TRANSIENT;
+		st = p[0] ? ct_rs_exec(repo, sql, 1, p, NULL) : CT_REPO_TRANSIENT;
 	ct_pgarray_free(&arr);
 	if (st == CT_REPO_OK)
 		st = ct_repo_command(repo, "COMMIT");
 	if (st != CT_REPO_OK)
 		ct_repo_rollback(repo);
 	return st;
+}
+
+enum ct_repo_status ct_repo_outbox_claim(struct ct_repo *repo, int limit,
+					 struct ct_repo_outbox_row **rows, size_t *n)
+{
+	return ct_rs_outbox_claim(repo,
+		"SELECT o.id, o.session_id::text, o.payload FROM summary_outbox o"
+		" WHERE o.sent_at IS NULL AND NOT EXISTS (SELECT 1 FROM summary_outbox e"
+		"  WHERE e.session_id = o.session_id AND e.sent_at IS NULL AND e.id < o.id)"
+		" ORDER BY o.id LIMIT $1::int FOR UPDATE OF o SKIP LOCKED", limit, rows, n);
+}
+
+enum ct_repo_status ct_repo_outbox_done(struct ct_repo *repo,
+					const long long *ids, size_t n)
+{
+	return ct_rs_outbox_done(repo, "UPDATE summary_outbox SET sent_at = now(),"
+				 " attempts = attempts + 1"
+				 " WHERE id = ANY ($1::bigint[])", ids, n);
+}
+
+/* profile_erased events: oldest first, keyed by the erased profile id. */
+enum ct_repo_status ct_repo_erasure_outbox_claim(struct ct_repo *repo, int limit,
+						 struct ct_repo_outbox_row **rows,
+						 size_t *n)
+{
+	return ct_rs_outbox_claim(repo,
+		"SELECT id, key, payload FROM erasure_outbox WHERE sent_at IS NULL"
+		" ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED", limit, rows, n);
+}
+
+enum ct_repo_status ct_repo_erasure_outbox_done(struct ct_repo *repo,
+						const long long *ids, size_t n)
+{
+	return ct_rs_outbox_done(repo, "UPDATE erasure_outbox SET sent_at = now(),"
+				 " attempts = attempts + 1"
+				 " WHERE id = ANY ($1::bigint[])", ids, n);
 }
 
 void ct_repo_outbox_abort(struct ct_repo *repo)

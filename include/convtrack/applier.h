@@ -30,6 +30,11 @@ struct ct_applier_item {
 	bool dead_letter;
 	char reason[CT_EVENT_REASON_MAX];
 	bool duplicate;   /* an exact redelivery of an earlier record in the batch */
+	/*
+	 * Dropped, not stored: the event belongs to an erased session or
+	 * person (CT_REPO_REASON_ERASED).  Handled: its offset is committed.
+	 */
+	bool erased;
 };
 
 struct ct_applier_stats {
@@ -38,6 +43,8 @@ struct ct_applier_stats {
 	size_t dead_lettered;  /* records marked dead_letter (parser's included) */
 	int transactions;      /* committed transactions */
 	int lock_retries;      /* restarts because the lock set grew */
+	size_t dropped_erased; /* events of erased sessions or persons */
+	size_t erasures;       /* erasure requests that erased someone */
 };
 
 /*
@@ -65,6 +72,20 @@ enum ct_repo_status ct_applier_apply_parallel(struct ct_repo *const *repos,
 					      size_t n,
 					      struct ct_applier_stats *stats,
 					      struct ct_repo **failed)
+	__attribute__((warn_unused_result));
+
+/*
+ * Carries out the batch's valid erasure requests (CT_EVENT_ERASURE_REQUESTED,
+ * which ct_applier_apply leaves alone), each in its own transaction, after
+ * the batch's events were applied.  A request naming nobody is logged and
+ * done; one refused by the database (an anonymous profile merged into an
+ * account) is marked dead_letter "erasure_refused".  Returns CT_REPO_OK, or
+ * the first transient or fatal failure (erasures done before it stay done;
+ * a repeated request finds nobody).  stats may be NULL.
+ */
+enum ct_repo_status ct_applier_erase(struct ct_repo *repo,
+				     struct ct_applier_item *items, size_t n,
+				     struct ct_applier_stats *stats)
 	__attribute__((warn_unused_result));
 
 /*

@@ -37,8 +37,9 @@
  *
  * Validation after everything is applied: log.level is one of
  * debug|info|warn|error; each topic name is a valid Kafka topic name
- * (1..249 of [a-zA-Z0-9._-], not "." or ".."); the six topics are pairwise
- * distinct; kafka.heartbeat_interval_ms < kafka.session_timeout_ms <=
+ * (1..249 of [a-zA-Z0-9._-], not "." or ".."); the topics are pairwise
+ * distinct; redact.hash_key is empty or at least 16 bytes;
+ * kafka.heartbeat_interval_ms < kafka.session_timeout_ms <=
  * kafka.max_poll_interval_ms (librdkafka's own rules); retry.initial_ms <=
  * retry.max_ms.  kafka.brokers may stay NULL here; `convtrack run` checks it.
  */
@@ -72,6 +73,8 @@ struct ct_config {
 	char *topic_call_ended;         /* "call-ended" */
 	char *topic_summary_generated;  /* "summary-generated" */
 	char *topic_dead_letter;        /* "convtrack-dead-letter" */
+	char *topic_profile_erasure_requested; /* "profile-erasure-requested" */
+	char *topic_profile_erased;     /* "profile-erased" */
 
 	/* postgres */
 	char *postgres_conninfo; /* postgres.conninfo, "" (libpq PG* vars) */

@@ -1,5 +1,6 @@
 /*
- * Consumer: the worker's main loop over the four input topics.
+ * Consumer: the worker's main loop over the four input topics and the
+ * erasure requests (profile-erasure-requested).
  *
  * Polls a batch (up to batch.max_events records or batch.max_wait_ms),
  * parses every record, applies the batch through the applier, publishes the
@@ -24,7 +25,7 @@ struct ct_consumer;
 
 /*
  * Creates the consumer group member and the dead-letter producer from cfg
- * (borrowed; must outlive the consumer) and subscribes to the four input
+ * (borrowed; must outlive the consumer) and subscribes to the input
  * topics.  Returns 0 and sets *out, or -1 with a message in err.
  */
 int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,

@@ -22,6 +22,11 @@ enum ct_event_type {
 	CT_EVENT_MESSAGE,
 	CT_EVENT_AUTHENTICATED,
 	CT_EVENT_CALL_ENDED,
+	/*
+	 * An erasure request (topic profile-erasure-requested): no session;
+	 * the worker erases the person instead of storing the event.
+	 */
+	CT_EVENT_ERASURE_REQUESTED,
 	CT_EVENT_TYPE_COUNT
 };
 
@@ -39,6 +44,7 @@ enum ct_end_reason {
 #define CT_EVENT_MAX_ID_CHARS 256          /* room_id, participant_id, ... */
 #define CT_EVENT_MAX_CONTENT_BYTES 65536   /* message content, UTF-8 bytes */
 #define CT_EVENT_MAX_METADATA_BYTES 16384  /* metadata, serialized */
+#define CT_EVENT_MAX_REASON_CHARS 1024     /* an erasure request's reason */
 #define CT_EVENT_SCHEMA_VERSION 1
 
 /* Room for a keyed hash of a phone or email (16 hex digits and NUL). */
@@ -106,12 +112,23 @@ struct ct_event {
 			bool has_duration;
 			double duration_seconds;
 		} ended;
+		struct {
+			/* exactly one of username and profile_id */
+			char *username;     /* NULL when absent */
+			char profile_id[CT_UUID_STRLEN + 1]; /* "" when absent */
+			char *requested_by; /* NULL when absent */
+			char *reason;       /* NULL when absent */
+		} erasure;
 	} u;
 };
 
 /*
  * Parses and validates payload (len bytes, not NUL-terminated) received on
  * a topic whose events must be of type `expected`.
+ *
+ * An erasure request has no session_id (ev->session_id is ""), and must
+ * carry exactly one of username and profile_id: neither is
+ * missing_field:username, both is invalid_value:profile_id.
  *
  * Returns 0 and fills *ev (the caller frees it with ct_event_clear()), or -1
  * and writes the rejection reason to reason (CT_EVENT_REASON_MAX bytes);
@@ -140,7 +157,10 @@ int ct_event_parse(enum ct_event_type expected, const void *payload, size_t len,
 /* Frees what ev owns and zeroes it.  Does nothing when ev is NULL. */
 void ct_event_clear(struct ct_event *ev);
 
-/* "participant_joined", "message", "authenticated", "call_ended". */
+/*
+ * "participant_joined", "message", "authenticated", "call_ended",
+ * "profile_erasure_requested".
+ */
 const char *ct_event_type_name(enum ct_event_type type);
 
 /* "user", "assistant", "system", "tool". */

@@ -1,5 +1,7 @@
 /*
- * Publisher: sends the outbox's summary_generated events to Kafka.
+ * Publisher: sends the outbox's summary_generated events to Kafka, and
+ * the profile_erased events of erasures (erasure_outbox, keyed by the
+ * erased profile id) the same way.
  *
  * Rows are written to summary_outbox in the same transaction as their
  * summary; the publisher claims unsent rows (oldest first, one version of a
@@ -24,8 +26,8 @@ int ct_publisher_new(const struct ct_config *cfg, struct ct_publisher **out,
 		     char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /*
- * Sends at most limit unsent rows and marks the acknowledged ones sent.
- * *sent gets their number.  A broker that does not acknowledge within the
+ * Sends at most limit unsent rows of each outbox (summaries, then
+ * erasures) and marks the acknowledged ones sent.  *sent gets their number.  A broker that does not acknowledge within the
  * wait leaves rows unsent (not an error).  Returns the repository's status.
  */
 enum ct_repo_status ct_publisher_tick(struct ct_publisher *pub,

@@ -82,15 +82,25 @@ struct ct_repo_rejection {
 };
 
 /*
+ * The reason of a rejection that is no error: the event belongs to an
+ * erased session or person (sql/007_erasure.sql) and must be dropped, not
+ * dead-lettered.  Compare pointers or strings.
+ */
+#define CT_REPO_REASON_ERASED "erased"
+
+/*
  * Applies events[0..n) in one transaction: contract rules 1-6 for every
  * session, anonymous key and profile they touch.  The events must be valid
  * and distinct by event_id, and no two messages of the batch may share a
  * message_id with different sessions (the applier guarantees that).
  *
- * Returns CT_REPO_OK once committed.  CT_REPO_REJECTED (nothing committed)
- * when some events conflict with stored data (a message_id stored for
- * another session): they are listed in rejected[] (capacity n), their
- * number in *nrejected; apply the others again.  Other statuses: nothing
+ * Returns CT_REPO_OK once committed.  CT_REPO_REJECTED (no event
+ * committed) when some events conflict with stored data (a message_id
+ * stored for another session) or belong to an erased session or person
+ * (reason CT_REPO_REASON_ERASED; a session found to be a late session of an
+ * erased person has then been erased and denylisted, and that is
+ * committed): they are listed in rejected[] (capacity n), their number in
+ * *nrejected; apply the others again.  Other statuses: nothing
  * was committed; see enum ct_repo_status.  *lock_retries (may be NULL)
  * counts transactions restarted because the lock set grew.
  */
@@ -225,6 +235,20 @@ void ct_repo_outbox_abort(struct ct_repo *repo);
 /* Frees rows. */
 void ct_repo_outbox_free(struct ct_repo_outbox_row *rows, size_t n);
 
+/*
+ * The same for the profile_erased outbox (sql/007_erasure.sql); a row's
+ * session_id holds its Kafka key, the erased profile's id.  Abort and free
+ * with ct_repo_outbox_abort() and ct_repo_outbox_free().
+ */
+enum ct_repo_status ct_repo_erasure_outbox_claim(struct ct_repo *repo, int limit,
+						 struct ct_repo_outbox_row **rows,
+						 size_t *n)
+	__attribute__((warn_unused_result));
+
+enum ct_repo_status ct_repo_erasure_outbox_done(struct ct_repo *repo,
+						const long long *ids, size_t n)
+	__attribute__((warn_unused_result));
+
 /* Unsent outbox rows (the publication backlog). */
 enum ct_repo_status ct_repo_outbox_backlog(struct ct_repo *repo, long long *n)
 	__attribute__((warn_unused_result));
@@ -232,6 +256,55 @@ enum ct_repo_status ct_repo_outbox_backlog(struct ct_repo *repo, long long *n)
 /* Anonymous profiles flagged as shared devices (sql/006_merge_ledger.sql). */
 enum ct_repo_status ct_repo_shared_devices(struct ct_repo *repo, long long *n)
 	__attribute__((warn_unused_result));
+
+/* ---- erasure (sql/007_erasure.sql) ---- */
+
+/*
+ * Sets the HMAC key (key_len bytes, copied) of the erasure denylist.
+ * Until it is set, ct_repo_apply() and ct_repo_erase() fail with
+ * CT_REPO_FATAL.  Returns CT_REPO_OK, or CT_REPO_FATAL (message in
+ * ct_repo_error()) for an empty key or when libcrypto fails.
+ */
+enum ct_repo_status ct_repo_set_hash_key(struct ct_repo *repo, const char *key,
+					 size_t key_len)
+	__attribute__((warn_unused_result));
+
+/* What to erase, and the record kept of it.  Strings are borrowed. */
+struct ct_repo_erase_request {
+	const char *username;     /* exactly one of username and profile_id */
+	const char *profile_id;
+	const char *erasure_id;   /* the request's event_id; NULL: a random one */
+	const char *source;       /* "cli" or "topic" */
+	const char *requested_by; /* NULL: the database role */
+	const char *reason;       /* may be NULL */
+	bool has_requested_at;
+	int64_t requested_at_us;  /* the request's occurred_at */
+};
+
+struct ct_repo_erase_result {
+	bool found;               /* false: no such profile, nothing done */
+	char profile_id[CT_UUID_STRLEN + 1];
+	char erasure_id[CT_UUID_STRLEN + 1];
+	char *payload;            /* the profile_erased event; malloc'd */
+};
+
+/*
+ * Erases a person (erase_profile() in sql/007_erasure.sql) in one
+ * transaction: the profile, the anonymous profiles merged into it, their
+ * sessions and everything stored about them; denylists the hashes of the
+ * username and the sessions; writes the profile_erased event to its outbox.
+ * An unknown person is CT_REPO_OK with out->found false.  An anonymous
+ * profile merged into an account is refused: CT_REPO_PERMANENT with the
+ * reason in ct_repo_error().  A scope that changed under a concurrent batch
+ * is retried here a few times, then reported as CT_REPO_TRANSIENT.
+ */
+enum ct_repo_status ct_repo_erase(struct ct_repo *repo,
+				  const struct ct_repo_erase_request *req,
+				  struct ct_repo_erase_result *out)
+	__attribute__((warn_unused_result));
+
+/* Frees what out owns.  Does nothing when out is NULL. */
+void ct_repo_erase_result_clear(struct ct_repo_erase_result *out);
 
 /* ---- operator queries (convtrack profile, summaries, merge, report) ---- */
 

@@ -308,6 +308,8 @@ class Case:
                        for t in INPUT_TYPES}
         self.topic_summary = self.prefix + ".summary-generated"
         self.topic_dead = self.prefix + ".convtrack-dead-letter"
+        self.topic_erasure = self.prefix + ".profile-erasure-requested"
+        self.topic_erased = self.prefix + ".profile-erased"
         self.workers = []
         self.created = False
 
@@ -341,6 +343,8 @@ class Case:
             "CONVTRACK_TOPICS_CALL_ENDED": self.topics["call_ended"],
             "CONVTRACK_TOPICS_SUMMARY_GENERATED": self.topic_summary,
             "CONVTRACK_TOPICS_DEAD_LETTER": self.topic_dead,
+            "CONVTRACK_TOPICS_PROFILE_ERASURE_REQUESTED": self.topic_erasure,
+            "CONVTRACK_TOPICS_PROFILE_ERASED": self.topic_erased,
             # Events lie in the past: keep rule 8 (stale sweep) out of the
             # way; these tests check rules 1-6.
             "CONVTRACK_SESSIONS_STALE_AFTER_S": "2592000",
@@ -353,7 +357,9 @@ class Case:
 
     def create_topics(self):
         names = list(self.topics.values()) + [self.topic_summary,
-                                              self.topic_dead]
+                                              self.topic_dead,
+                                              self.topic_erasure,
+                                              self.topic_erased]
         create_topics(names, self.partitions)
 
     # -- Kafka

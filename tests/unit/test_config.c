@@ -50,6 +50,8 @@ static const char *const known_env[] = {
 	"CONVTRACK_KAFKA_PROPERTIES_CLIENT_ID",
 	"CONVTRACK_KAFKA_PROPERTIES_FETCH_WAIT_MAX_MS",
 	"CONVTRACK_KAFKA_PROPERTIES_DEBUG",
+	"CONVTRACK_REDACT_HASH_KEY",
+	"CONVTRACK_TOPICS_PROFILE_ERASED",
 	"CONVTRACK_SERVICE_HOST",
 	"CONVTRACK_SERVICE_PORT",
 	"CONVTRACK_PORT_8080_TCP_ADDR",
@@ -682,6 +684,46 @@ static void test_round_trip(void)
 	ct_config_free(cfg);
 }
 
+/* redact.hash_key: a secret, masked when set, at least 16 bytes. */
+static void test_hash_key(void)
+{
+	struct ct_config *cfg = NULL;
+	char err[256] = "";
+	char *text;
+
+	CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) == 0);
+	if (cfg) {
+		CHECK(cfg->redact_hash_key == NULL);
+		CHECK_STR(cfg->topic_profile_erasure_requested,
+			  "profile-erasure-requested");
+		CHECK_STR(cfg->topic_profile_erased, "profile-erased");
+		text = print_to_string(cfg);
+		CHECK(contains(text, "# hash_key is not set"));
+		free(text);
+		ct_config_free(cfg);
+	}
+	setenv("CONVTRACK_REDACT_HASH_KEY", "0123456789abcdef-key", 1);
+	CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) == 0);
+	if (cfg) {
+		CHECK_STR(cfg->redact_hash_key, "0123456789abcdef-key");
+		text = print_to_string(cfg);
+		CHECK(contains(text, "hash_key = \"********\";"));
+		CHECK(!contains(text, "0123456789abcdef-key"));
+		free(text);
+		ct_config_free(cfg);
+	}
+	setenv("CONVTRACK_REDACT_HASH_KEY", "short-key", 1);
+	cfg = NULL;
+	CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) < 0 && !cfg);
+	CHECK(contains(err, "redact.hash_key") && !contains(err, "short-key"));
+	/* the erasure topics must differ from the others */
+	unsetenv("CONVTRACK_REDACT_HASH_KEY");
+	setenv("CONVTRACK_TOPICS_PROFILE_ERASED", "summary-generated", 1);
+	CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) < 0);
+	CHECK(contains(err, "topics.profile_erased"));
+	clear_env();
+}
+
 int main(void)
 {
 	find_root();
@@ -700,5 +742,6 @@ int main(void)
 	test_property_errors();
 	test_print_masking();
 	test_round_trip();
+	test_hash_key();
 	return ct_check_done();
 }
