@@ -174,7 +174,7 @@ static inline int ds_each_banking77(const char *prog, ds_text_fn fn, void *arg)
 			memcpy(text, field, flen + 1);
 			tlen = flen;
 		} else if (col == 1) {
-			snprintf(label, sizeof(label), "%s", field);
+			snprintf(label, sizeof(label), "%.*s", (int)sizeof(label) - 1, field);
 		}
 		col++;
 		if (!eol)
