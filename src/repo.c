@@ -126,7 +126,8 @@ static const char SQL_ENDS[] =
  * one message_id are folded first: occurred_at is the earliest, role and
  * content the latest event's, seq the latest event's that carries one (rule
  * 6).  A stored message changes only when an event is newer; a message
- * stored under another session is left alone (the clash check rejects it).
+ * stored under another session is left alone (the clash check rejects it),
+ * and so is one whose text retention purged (sql/008_retention.sql).
  * $8..$10 every session of the batch with its earliest and latest event
  * time; message_count grows by the messages inserted.
  */
@@ -174,7 +175,7 @@ static const char SQL_MESSAGES[] =
 	"   seq_at = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
 	"     (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
 	"     THEN EXCLUDED.seq_at ELSE m.seq_at END"
-	"  WHERE m.session_id = EXCLUDED.session_id AND ("
+	"  WHERE m.session_id = EXCLUDED.session_id AND m.purged_at IS NULL AND ("
 	"   EXCLUDED.occurred_at < m.occurred_at"
 	"   OR (EXCLUDED.version_at, EXCLUDED.version_event_id)"
 	"      > (m.version_at, m.version_event_id)"
