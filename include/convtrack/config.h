@@ -90,6 +90,11 @@ struct ct_config {
 	int sessions_stale_after_s;    /* sessions.stale_after_s, 1800, 1..2592000 */
 	int sessions_sweep_interval_s; /* sessions.sweep_interval_s, 30, 1..86400 */
 
+	/* retention of message text (docs/privacy-retention.md) */
+	int retention_messages_days; /* retention.messages_days, 0 (off), 0..36500 */
+	int retention_interval_s;    /* retention.interval_s, 3600, 1..604800 */
+	int retention_batch_size;    /* retention.batch_size, 500, 1..100000 */
+
 	/* text rules */
 	char *text_default_country_code; /* text.default_country_code, "263" */
 
