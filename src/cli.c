@@ -15,6 +15,7 @@
 #include "convtrack/deadletter.h"
 #include "convtrack/erasure.h"
 #include "convtrack/repo.h"
+#include "convtrack/retention.h"
 
 #define CT_CLI_OK 0
 #define CT_CLI_NOT_FOUND 1
@@ -823,6 +824,50 @@ static int ct_cli_report(struct ct_repo *repo, const struct ct_cli_opts *o,
 	return rc;
 }
 
+/*
+ * retention run: one whole retention pass now, with the configuration's
+ * retention.messages_days, so it needs the configuration and connects
+ * itself.  Refused while retention is off.
+ */
+static int ct_cli_retention(const struct ct_config *cfg,
+			    const struct ct_cli_opts *o, FILE *out)
+{
+	struct ct_retention_stats s;
+	enum ct_repo_status st;
+	struct ct_repo *repo;
+
+	if (o->noperands != 1 || strcmp(o->operands[0], "run") != 0) {
+		fprintf(stderr, "convtrack: usage: convtrack retention run [--json]\n");
+		return CT_CLI_USAGE;
+	}
+	if (cfg->retention_messages_days <= 0) {
+		fprintf(stderr, "convtrack: retention is off (retention.messages_days"
+			" is 0): nothing purged\n");
+		return CT_CLI_NOT_FOUND;
+	}
+	repo = ct_cli_connect(cfg);
+	if (!repo)
+		return CT_CLI_UNREACHABLE;
+	st = ct_retention_run(cfg, repo, &s);
+	if (st != CT_REPO_OK) {
+		int rc = ct_cli_failed(repo, st);
+
+		ct_repo_free(repo);
+		return rc;
+	}
+	ct_repo_free(repo);
+	if (o->json)
+		fprintf(out, "{\"cutoff\":\"%s\",\"sessions_checked\":%lld,"
+			"\"sessions_purged\":%lld,\"messages_purged\":%lld}\n",
+			s.cutoff, s.checked, s.sessions, s.messages);
+	else
+		fprintf(out, "retention pass: text older than %s (%d days)\n"
+			"  messages purged   %lld\n  sessions purged   %lld\n"
+			"  sessions checked  %lld\n", s.cutoff,
+			cfg->retention_messages_days, s.messages, s.sessions, s.checked);
+	return CT_CLI_OK;
+}
+
 /* dead-letter list|replay: Kafka only, no database. */
 static int ct_cli_dead_letter(const struct ct_config *cfg,
 			      const struct ct_cli_opts *o, FILE *out)
@@ -876,6 +921,7 @@ static const struct {
 	  "erase (--username U | --profile UUID) [--requested-by WHO]"
 	  " [--reason TEXT] [--json]" },
 	{ "report", ct_cli_report, NULL, "report [--since YYYY-MM-DD] [--json]" },
+	{ "retention", NULL, ct_cli_retention, "retention run [--json]" },
 	{ "dead-letter", NULL, ct_cli_dead_letter,
 	  "dead-letter list [--reason PREFIX] [--partition P [--offset O]] [--json]" },
 	{ "dead-letter", NULL, ct_cli_dead_letter,

@@ -118,6 +118,13 @@ static const struct ct_cfg_setting ct_cfg_settings[] = {
 		   "history", NULL,
 		   "history (a shared device merges into its first user, rule 2) "
 		   "or session (only its authenticated sessions go to their users)"),
+	CT_CFG_NUM("retention.messages_days", retention_messages_days, 0, 0,
+		   36500, NULL,
+		   "message text older than this many days is purged; 0: kept"),
+	CT_CFG_NUM("retention.interval_s", retention_interval_s, 3600, 1,
+		   604800, NULL, "how often a retention pass starts"),
+	CT_CFG_NUM("retention.batch_size", retention_batch_size, 500, 1,
+		   100000, NULL, "sessions a retention transaction purges at most"),
 	CT_CFG_STR("text.default_country_code", text_default_country_code,
 		   "263", NULL,
 		   "calling code for local phone numbers callers say (1-3 digits)"),

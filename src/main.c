@@ -21,6 +21,7 @@
 #include "convtrack/privacy.h"
 #include "convtrack/publisher.h"
 #include "convtrack/repo.h"
+#include "convtrack/retention.h"
 #include "convtrack/sweeper.h"
 
 static volatile sig_atomic_t ct_main_stop;
@@ -155,6 +156,7 @@ struct ct_main_tick {
 	struct ct_repo *repo;
 	struct ct_sweeper *sweeper;
 	struct ct_publisher *publisher;
+	struct ct_retention *retention;
 	int64_t next_ms;
 	int64_t next_backlog_ms;
 };
@@ -168,7 +170,7 @@ static int64_t ct_main_now_ms(void)
 }
 
 /*
- * Summaries and publication, at most every 100 ms.  Transient failures are
+ * Summaries, publication and retention, at most every 100 ms.  Transient failures are
  * logged and retried on a later tick; a fatal one stops the worker.
  */
 static int ct_main_on_tick(void *arg)
@@ -183,6 +185,8 @@ static int ct_main_on_tick(void *arg)
 	st = ct_sweeper_tick(t->sweeper, t->repo, NULL);
 	if (st == CT_REPO_OK)
 		st = ct_publisher_tick(t->publisher, t->repo, 500, &sent);
+	if (st == CT_REPO_OK)
+		st = ct_retention_tick(t->retention, t->repo);
 	if (st == CT_REPO_OK && ct_main_now_ms() >= t->next_backlog_ms) {
 		long long backlog = 0, shared = 0;
 
@@ -287,7 +291,8 @@ static int ct_main_run(const struct ct_config *cfg, struct ct_redact *redact)
 	}
 	tick.repo = repo;
 	if (ct_sweeper_new(cfg, &tick.sweeper, err, sizeof(err)) < 0 ||
-	    ct_publisher_new(cfg, &tick.publisher, err, sizeof(err)) < 0) {
+	    ct_publisher_new(cfg, &tick.publisher, err, sizeof(err)) < 0 ||
+	    ct_retention_new(cfg, &tick.retention, err, sizeof(err)) < 0) {
 		ct_log(CT_LOG_ERROR, "%s", err);
 		goto out_free_tick;
 	}
@@ -301,6 +306,7 @@ static int ct_main_run(const struct ct_config *cfg, struct ct_redact *redact)
 	ct_consumer_free(consumer);
 	ct_log(CT_LOG_INFO, "stopped%s", rc == 0 ? "" : " after a fatal error");
 out_free_tick:
+	ct_retention_free(tick.retention);
 	ct_publisher_free(tick.publisher);
 	ct_sweeper_free(tick.sweeper);
 out_free_repo:

@@ -55,7 +55,8 @@ const char CT_SQL_MSG_PROBE[] =
 /*
  * Rule 6 for messages already stored.  $1..$8 their events (event_id,
  * message_id, session_id, occurred_at, role, content, seq, banking),
- * folded as above; a stored message changes only when an event is newer.
+ * folded as above; a stored message changes only when an event is newer,
+ * and never once retention purged its text (sql/008_retention.sql).
  */
 const char CT_SQL_MSG_UPSERT[] =
 	"WITH b AS ("
@@ -101,7 +102,7 @@ const char CT_SQL_MSG_UPSERT[] =
 	"  seq_at = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
 	"    (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
 	"    THEN EXCLUDED.seq_at ELSE m.seq_at END"
-	" WHERE m.session_id = EXCLUDED.session_id AND ("
+	" WHERE m.session_id = EXCLUDED.session_id AND m.purged_at IS NULL AND ("
 	"  EXCLUDED.occurred_at < m.occurred_at"
 	"  OR (EXCLUDED.version_at, EXCLUDED.version_event_id)"
 	"     > (m.version_at, m.version_event_id)"

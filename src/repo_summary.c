@@ -223,7 +223,8 @@ static enum ct_repo_status ct_rs_load_session(struct ct_repo *repo,
 		"  (extract(epoch FROM s.ended_at) * 1000000)::bigint,"
 		"  s.duration_seconds,"
 		"  s.summary_due_at <= now() AND s.ended_at IS NOT NULL,"
-		"  COALESCE(c.summary_version, 0), c.value_json"
+		"  COALESCE(c.summary_version, 0), c.value_json,"
+		"  s.text_purged_at IS NOT NULL"
 		" FROM agent_sessions s"
 		" LEFT JOIN user_profiles p ON p.id = s.profile_id"
 		" LEFT JOIN user_profiles a ON a.anonymous_id = s.anonymous_id"
@@ -254,6 +255,7 @@ static enum ct_repo_status ct_rs_load_session(struct ct_repo *repo,
 	job->due = PQgetvalue(res, 0, 8)[0] == 't';
 	job->prev_version = atol(PQgetvalue(res, 0, 9));
 	job->prev_value = PQgetisnull(res, 0, 10) ? NULL : strdup(PQgetvalue(res, 0, 10));
+	job->purged_skip = job->due && PQgetvalue(res, 0, 11)[0] == 't';
 	*match = strcmp(job->profile_id, profile) == 0 &&
 		 strcmp(job->anon_profile_id, anon) == 0;
 	PQclear(res);
@@ -294,6 +296,27 @@ static enum ct_repo_status ct_rs_load_messages(struct ct_repo *repo,
 	}
 	PQclear(res);
 	return job->nmessages == (size_t)n ? CT_REPO_OK : CT_REPO_TRANSIENT;
+}
+
+/*
+ * A due session whose text retention purged: summarizing what is left would
+ * replace a summary of the real conversation (or publish one of nothing),
+ * so the due time is cleared and the transaction committed.
+ */
+static enum ct_repo_status ct_rs_skip_purged(struct ct_repo *repo,
+					     struct ct_repo_summary_job *job)
+{
+	const char *p[1] = { job->session_id };
+	enum ct_repo_status st;
+
+	job->due = false;
+	st = ct_rs_exec(repo, "UPDATE agent_sessions SET summary_due_at = NULL"
+			" WHERE session_id = $1", 1, p, NULL);
+	if (st == CT_REPO_OK)
+		st = ct_repo_command(repo, "COMMIT");
+	if (st != CT_REPO_OK)
+		ct_repo_rollback(repo);
+	return st;
 }
 
 enum ct_repo_status ct_repo_summary_begin(struct ct_repo *repo,
@@ -339,6 +362,8 @@ enum ct_repo_status ct_repo_summary_begin(struct ct_repo *repo,
 			snprintf(job->session_id, sizeof(job->session_id), "%s", session_id);
 			continue;
 		}
+		if (job->purged_skip)
+			return ct_rs_skip_purged(repo, job);
 		if (!job->due)
 			return ct_repo_command(repo, "COMMIT");
 		st = ct_rs_load_messages(repo, job);

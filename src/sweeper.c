@@ -174,6 +174,8 @@ static enum ct_repo_status ct_sweeper_summarize(struct ct_sweeper *sw,
 	size_t i;
 
 	st = ct_repo_summary_begin(repo, session_id, &job);
+	if (st == CT_REPO_OK && job.purged_skip)
+		ct_metrics_inc("convtrack_summaries_skipped_purged_total", NULL, 1);
 	if (st != CT_REPO_OK || !job.due) {
 		ct_repo_summary_job_clear(&job);
 		return st;

@@ -1,5 +1,6 @@
 /*
  * Operator commands: profile show, summaries, merge, erase, report,
+ * retention run,
  * dead-letter list and replay.  Each prints a
  * human-readable view by default or JSON with --json, exits 0 on success, 1
  * when what was asked for does not exist or was refused, 2 on a usage

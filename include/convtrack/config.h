@@ -97,6 +97,10 @@ struct ct_config {
 	 * more users) does, see docs/privacy-merges-audit.md */
 	char *merge_shared_device_policy; /* merge.shared_device_policy,
 					   * "history": history|session */
+	/* retention of message text (docs/privacy-retention.md) */
+	int retention_messages_days; /* retention.messages_days, 0 (off), 0..36500 */
+	int retention_interval_s;    /* retention.interval_s, 3600, 1..604800 */
+	int retention_batch_size;    /* retention.batch_size, 500, 1..100000 */
 
 	/* text rules */
 	char *text_default_country_code; /* text.default_country_code, "263" */

@@ -146,6 +146,7 @@ struct ct_repo_candidate {
 struct ct_repo_summary_job {
 	char session_id[CT_UUID_STRLEN + 1];
 	bool due;           /* false: nothing to do; the transaction is closed */
+	bool purged_skip;   /* due, but skipped: retention purged its text */
 	bool has_profile;
 	char profile_id[CT_UUID_STRLEN + 1];
 	char profile_type[16];
@@ -168,7 +169,9 @@ struct ct_repo_summary_job {
  * Opens a transaction, locks the session and its profiles (as the applier
  * does) and loads what its summary is computed from.  When the summary is
  * no longer due (another worker did it, or the session was reopened) the
- * transaction is committed and job->due is false.  Otherwise the
+ * transaction is committed and job->due is false.  So it is when retention
+ * purged some of the session's text (job->purged_skip): its due time is
+ * cleared and its summary, if any, stays as it is.  Otherwise the
  * transaction stays open for ct_repo_summary_contacts() and
  * ct_repo_summary_commit(); on any failure call ct_repo_summary_abort().
  */

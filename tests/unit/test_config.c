@@ -37,6 +37,9 @@ static const char *const known_env[] = {
 	"CONVTRACK_SESSIONS_STALE_AFTER_S",
 	"CONVTRACK_SESSIONS_SWEEP_INTERVAL_S",
 	"CONVTRACK_MERGE_SHARED_DEVICE_POLICY",
+	"CONVTRACK_RETENTION_MESSAGES_DAYS",
+	"CONVTRACK_RETENTION_INTERVAL_S",
+	"CONVTRACK_RETENTION_BATCH_SIZE",
 	"CONVTRACK_LOG_LEVEL",
 	"CONVTRACK_KAFKA_PROPERTIES_SECURITY_PROTOCOL",
 	"CONVTRACK_KAFKA_PROPERTIES_SASL_MECHANISMS",
@@ -180,6 +183,9 @@ static void check_defaults(const struct ct_config *cfg)
 	CHECK(cfg->sessions_stale_after_s == 1800);
 	CHECK(cfg->sessions_sweep_interval_s == 30);
 	CHECK_STR(cfg->merge_shared_device_policy, "history");
+	CHECK(cfg->retention_messages_days == 0);
+	CHECK(cfg->retention_interval_s == 3600);
+	CHECK(cfg->retention_batch_size == 500);
 	CHECK_STR(cfg->log_level, "info");
 }
 
@@ -243,6 +249,9 @@ static void test_file_values(void)
 	CHECK(cfg->summary_grace_ms == 0);
 	CHECK(cfg->sessions_stale_after_s == 60);
 	CHECK(cfg->sessions_sweep_interval_s == 5);
+	CHECK(cfg->retention_messages_days == 90);
+	CHECK(cfg->retention_interval_s == 600);
+	CHECK(cfg->retention_batch_size == 50);
 	CHECK_STR(cfg->log_level, "debug");
 	ct_config_free(cfg);
 }
@@ -308,6 +317,39 @@ static void test_bad_env_int(void)
 	CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) == -1);
 	CHECK(contains(err, "CONVTRACK_SUMMARY_GRACE_MS"));
 	clear_env();
+}
+
+/* Retention: off by default, overridable, 0 allowed only for the days. */
+static void test_retention_settings(void)
+{
+	static const struct {
+		const char *name, *value, *range;
+	} bad[] = {
+		{ "CONVTRACK_RETENTION_MESSAGES_DAYS", "-1", "0..36500" },
+		{ "CONVTRACK_RETENTION_MESSAGES_DAYS", "36501", "0..36500" },
+		{ "CONVTRACK_RETENTION_INTERVAL_S", "0", "1..604800" },
+		{ "CONVTRACK_RETENTION_BATCH_SIZE", "0", "1..100000" },
+	};
+	struct ct_config *cfg = NULL;
+	char err[256] = "";
+
+	setenv("CONVTRACK_RETENTION_MESSAGES_DAYS", "30", 1);
+	setenv("CONVTRACK_RETENTION_INTERVAL_S", "60", 1);
+	setenv("CONVTRACK_RETENTION_BATCH_SIZE", "7", 1);
+	CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) == 0);
+	CHECK(cfg && cfg->retention_messages_days == 30);
+	CHECK(cfg && cfg->retention_interval_s == 60);
+	CHECK(cfg && cfg->retention_batch_size == 7);
+	ct_config_free(cfg);
+	clear_env();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv(bad[i].name, bad[i].value, 1);
+		cfg = NULL;
+		CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) == -1);
+		CHECK(contains(err, bad[i].name));
+		CHECK(contains(err, bad[i].range));
+		clear_env();
+	}
 }
 
 /* Kubernetes service links and other CONVTRACK_* names are not settings. */
@@ -624,6 +666,9 @@ static void check_same(const struct ct_config *a, const struct ct_config *b)
 	CHECK(a->sessions_stale_after_s == b->sessions_stale_after_s);
 	CHECK(a->sessions_sweep_interval_s == b->sessions_sweep_interval_s);
 	CHECK_STR(a->merge_shared_device_policy, b->merge_shared_device_policy);
+	CHECK(a->retention_messages_days == b->retention_messages_days);
+	CHECK(a->retention_interval_s == b->retention_interval_s);
+	CHECK(a->retention_batch_size == b->retention_batch_size);
 	CHECK_STR(a->log_level, b->log_level);
 }
 
@@ -733,6 +778,7 @@ int main(void)
 	test_file_values();
 	test_env_overrides();
 	test_bad_env_int();
+	test_retention_settings();
 	test_unrelated_env_ignored();
 	test_unknown_settings();
 	test_bad_types_and_ranges();
