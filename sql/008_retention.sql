@@ -20,9 +20,13 @@
 -- cutoff did not reach its last event (some text was too young then), or
 -- when a message was inserted since (message_count moved: a late message
 -- with an old timestamp).  The partial index below holds exactly those
--- sessions, ordered by start, so a pass never scans sessions already done;
--- it costs one index entry per session row the worker writes, never one
--- per message.
+-- sessions among the ended ones, ordered by start, so a pass never scans
+-- sessions already done.  Open sessions are left out of it on purpose: they
+-- are the rows every batch rewrites, and an index entry per rewrite would
+-- cost the event path; the few open sessions (calls in progress, calls not
+-- yet swept as stale) are found through agent_sessions_open_idx instead.
+-- A session enters the index when it ends, so the event path pays about
+-- one index entry per session, never one per message or per batch.
 
 ALTER TABLE conversation_messages
     ADD COLUMN purged_at timestamptz;   -- text removed by retention (content '')
@@ -33,8 +37,9 @@ ALTER TABLE agent_sessions
     ADD COLUMN retention_message_count integer; -- message_count at that check
 
 CREATE INDEX agent_sessions_retention_idx ON agent_sessions (started_at)
-    WHERE retention_cutoff IS NULL OR retention_cutoff <= last_event_at
-       OR retention_message_count IS DISTINCT FROM message_count;
+    WHERE ended_at IS NOT NULL
+      AND (retention_cutoff IS NULL OR retention_cutoff <= last_event_at
+           OR retention_message_count IS DISTINCT FROM message_count);
 
 -- One batch of a retention pass with cutoff `cutoff`: checks at most
 -- max_sessions sessions that need a look, purges the text of their
@@ -57,17 +62,28 @@ DECLARE
     mids uuid[];
     sids uuid[];
 BEGIN
+    -- ended sessions in start order through agent_sessions_retention_idx
+    -- (each arm limited, so the index scan stops early), open ones through
+    -- agent_sessions_open_idx; oldest first
     SELECT coalesce(array_agg(l.session_id), '{}') INTO ids FROM (
         SELECT c.session_id FROM (
-            SELECT s.session_id FROM agent_sessions s
-             WHERE (s.retention_cutoff IS NULL
-                    OR s.retention_cutoff <= s.last_event_at
-                    OR s.retention_message_count IS DISTINCT FROM s.message_count)
-               AND s.started_at < cutoff
-               AND (s.retention_cutoff IS NULL OR s.retention_cutoff < cutoff
-                    OR s.retention_message_count IS DISTINCT FROM s.message_count)
-             ORDER BY s.started_at
-             LIMIT max_sessions * 4
+            (SELECT s.session_id, s.started_at FROM agent_sessions s
+              WHERE s.ended_at IS NOT NULL
+                AND (s.retention_cutoff IS NULL
+                     OR s.retention_cutoff <= s.last_event_at
+                     OR s.retention_message_count IS DISTINCT FROM s.message_count)
+                AND s.started_at < cutoff
+                AND (s.retention_cutoff IS NULL OR s.retention_cutoff < cutoff
+                     OR s.retention_message_count IS DISTINCT FROM s.message_count)
+              ORDER BY s.started_at LIMIT max_sessions * 4)
+            UNION ALL
+            (SELECT s.session_id, s.started_at FROM agent_sessions s
+              WHERE s.ended_at IS NULL AND s.started_at < cutoff
+                AND (s.retention_cutoff IS NULL OR s.retention_cutoff < cutoff
+                     OR s.retention_message_count IS DISTINCT FROM s.message_count)
+              ORDER BY s.started_at LIMIT max_sessions * 4)
+            ORDER BY started_at
+            LIMIT max_sessions * 4
         ) c
         WHERE pg_try_advisory_xact_lock(ct_lock_key(c.session_id))
         LIMIT max_sessions
