@@ -123,7 +123,7 @@ const char CT_SQL_MSG_REDACTIONS[] =
 	"  FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[])"
 	"   AS b(message_id, event_id, spans)"
 	"  JOIN conversation_messages m ON m.message_id = b.message_id"
-	"   AND m.version_event_id = b.event_id"
+	"   AND m.version_event_id = b.event_id AND m.purged_at IS NULL"
 	"), gone AS ("
 	"  DELETE FROM message_redactions r USING w"
 	"  WHERE r.message_id = w.message_id AND w.spans IS NULL"
