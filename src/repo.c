@@ -303,8 +303,8 @@ static const struct {
 	[STMT_JOINS] = { "ct_joins", SQL_JOINS, 8 },
 	[STMT_AUTHS] = { "ct_auths", SQL_AUTHS, 8 },
 	[STMT_ENDS] = { "ct_ends", SQL_ENDS, 5 },
-	[STMT_MSG_PROBE] = { "ct_msg_probe", CT_SQL_MSG_PROBE, 1 },
-	[STMT_MSG_UPSERT] = { "ct_msg_upsert", CT_SQL_MSG_UPSERT, 8 },
+	[STMT_MSG_PROBE] = { CT_STMT_MSG_PROBE, CT_SQL_MSG_PROBE, 1 },
+	[STMT_MSG_UPSERT] = { CT_STMT_MSG_UPSERT, CT_SQL_MSG_UPSERT, 8 },
 	[STMT_SESSIONS] = { "ct_sessions", SQL_SESSIONS, 4 },
 	[STMT_REFRESH_SESSIONS] = { "ct_refresh_sessions", SQL_REFRESH_SESSIONS, 1 },
 	[STMT_AUDIT_CREATED] = { "ct_audit_created", SQL_AUDIT_CREATED, 10 },
@@ -318,7 +318,7 @@ static const struct {
 	[STMT_METADATA] = { "ct_metadata", SQL_METADATA, 1 },
 	[STMT_REOPEN] = { "ct_reopen", SQL_REOPEN, 1 },
 	[STMT_DUE] = { "ct_due", SQL_DUE, 3 },
-	[STMT_REDACTIONS] = { "ct_redactions", CT_SQL_MSG_REDACTIONS, 3 },
+	[STMT_REDACTIONS] = { CT_STMT_MSG_REDACTIONS, CT_SQL_MSG_REDACTIONS, 3 },
 };
 
 void ct_repo_set_grace_ms(struct ct_repo *repo, int grace_ms)
@@ -567,7 +567,7 @@ int64_t ct_repo_lock_key(const char *uuid)
 
 		if (c == '-')
 			continue;
-		v = (v << 4) | (uint64_t)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+		v = (v << 4) | (uint64_t)ct_repo_hex(c);
 		digits++;
 	}
 	return (int64_t)v;

@@ -49,6 +49,12 @@ enum ct_repo_status ct_rs_exec(struct ct_repo *repo, const char *sql, int n,
 /* Rolls back after a failure; drops the connection if that fails too. */
 void ct_repo_rollback(struct ct_repo *repo);
 
+/* The value of a hex digit of a UUID the event parser has validated. */
+static inline int ct_repo_hex(char c)
+{
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
 /* The advisory lock key of a UUID: its first 64 bits (sql ct_lock_key). */
 int64_t ct_repo_lock_key(const char *uuid);
 
@@ -65,7 +71,10 @@ enum ct_repo_status ct_repo_run_named(struct ct_repo *repo, const char *name,
 struct ct_event;
 struct ct_repo_rejection;
 
-/* Statements of repo_messages.c, prepared with repo.c's. */
+/* Statements of repo_messages.c, prepared with repo.c's under these names. */
+#define CT_STMT_MSG_PROBE "ct_msg_probe"
+#define CT_STMT_MSG_UPSERT "ct_msg_upsert"
+#define CT_STMT_MSG_REDACTIONS "ct_redactions"
 extern const char CT_SQL_MSG_PROBE[];
 extern const char CT_SQL_MSG_UPSERT[];
 extern const char CT_SQL_MSG_REDACTIONS[];

@@ -252,7 +252,7 @@ static enum ct_repo_status ct_msgs_probe(struct ct_repo *repo, struct ct_repo_ms
 	for (i = 0; i < m->ng; i++)
 		m->g[i].exists = false;
 	m->nexisting = 0;
-	st = ct_repo_run_named(repo, "ct_msg_probe", 1, p, &res);
+	st = ct_repo_run_named(repo, CT_STMT_MSG_PROBE, 1, p, &res);
 	if (st != CT_REPO_OK)
 		return st;
 	for (r = 0; r < PQntuples(res); r++) {
@@ -334,11 +334,6 @@ static void ct_copy_null(struct ct_copybuf *c)
 	ct_copy_be(c, UINT32_MAX, 4);
 }
 
-static int ct_hex(char ch)
-{
-	return ch <= '9' ? ch - '0' : (ch | 0x20) - 'a' + 10;
-}
-
 /* A canonical UUID string as its 16 bytes. */
 static void ct_copy_uuid(struct ct_copybuf *c, const char *s)
 {
@@ -348,7 +343,7 @@ static void ct_copy_uuid(struct ct_copybuf *c, const char *s)
 	for (; *s && i < 16; s++) {
 		if (*s == '-')
 			continue;
-		u[i++] = (unsigned char)(ct_hex(s[0]) << 4 | ct_hex(s[1]));
+		u[i++] = (unsigned char)(ct_repo_hex(s[0]) << 4 | ct_repo_hex(s[1]));
 		s++;
 	}
 	ct_copy_bytes(c, u, sizeof(u));
@@ -500,7 +495,7 @@ static enum ct_repo_status ct_msgs_upsert(struct ct_repo *repo, const struct ct_
 			st = CT_REPO_TRANSIENT;
 	}
 	if (st == CT_REPO_OK)
-		st = ct_repo_run_named(repo, "ct_msg_upsert", 8, p, NULL);
+		st = ct_repo_run_named(repo, CT_STMT_MSG_UPSERT, 8, p, NULL);
 	else
 		snprintf(repo->err, sizeof(repo->err), "out of memory building a batch");
 	for (j = 0; j < 8; j++)
@@ -540,7 +535,7 @@ static enum ct_repo_status ct_msgs_redactions(struct ct_repo *repo,
 			st = CT_REPO_TRANSIENT;
 	}
 	if (st == CT_REPO_OK && n)
-		st = ct_repo_run_named(repo, "ct_redactions", 3, p, NULL);
+		st = ct_repo_run_named(repo, CT_STMT_MSG_REDACTIONS, 3, p, NULL);
 	else if (st != CT_REPO_OK)
 		snprintf(repo->err, sizeof(repo->err), "out of memory building a batch");
 	for (j = 0; j < 3; j++)
