@@ -241,15 +241,17 @@ struct escape_scan {
 	bool want_low;       /* the previous escape was a high surrogate */
 };
 
+/* 1 + the value of each hex digit byte, 0 for every other byte. */
+static const unsigned char hex_digits[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static int hex_value(unsigned c)
 {
-	if (c >= '0' && c <= '9')
-		return (int)(c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (int)(c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (int)(c - 'A' + 10);
-	return -1;
+	return c < 256 ? (int)hex_digits[c] - 1 : -1;
 }
 
 /* Judges a complete \u escape; false when it breaks surrogate pairing. */
@@ -355,6 +357,13 @@ static bool payload_is_unicode(const unsigned char *s, size_t n)
 	size_t i = 0, len;
 
 	while (i < n) {
+		/* Plain ASCII outside escapes (most of a payload) changes
+		 * nothing: skip it without the state machine. */
+		if (sc.state == SCAN_OUT || (sc.state == SCAN_STR && !sc.want_low))
+			while (i < n && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+				i++;
+		if (i == n)
+			break;
 		len = utf8_seq_len(s + i, n - i);
 		if (len == 0)
 			return false;

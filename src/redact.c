@@ -365,6 +365,9 @@ bool ct_redact_pattern_valid(const char *pattern)
 /* ---------------------------------------------------------------------- */
 /* The redactor. */
 
+/* Room for the cue phrases of ct_rd_cues (checked where they are). */
+#define CT_RD_CUES_MAX 128
+
 struct ct_redact {
 	enum ct_redact_mode email_mode;
 	enum ct_redact_mode phone_mode;
@@ -377,7 +380,16 @@ struct ct_redact {
 	bool quick; /* every pattern needs a digit: ct_redact_may_match() */
 	/* The built-in shapes of cued values. */
 	struct ct_rd_pattern pin, cvv, otp, card;
+	/*
+	 * The cue phrases (ct_rd_cues) by their first byte, in table order:
+	 * those starting with byte b are cue_order[cue_first[b] ..
+	 * cue_first[b + 1] - 1].  Most tokens start no phrase at all.
+	 */
+	unsigned char cue_order[CT_RD_CUES_MAX];
+	unsigned char cue_first[257];
 };
+
+static void ct_rd_index_cues(struct ct_redact *r);
 
 void ct_redact_options_init(struct ct_redact_options *opt)
 {
@@ -554,6 +566,7 @@ int ct_redact_new(const struct ct_redact_options *opt, struct ct_redact **out)
 	if (rc < 0)
 		goto out_free_r;
 	r->quick = ct_rd_patterns_need_digit(opt);
+	ct_rd_index_cues(r);
 	*out = r;
 	return 0;
 
@@ -1227,10 +1240,13 @@ static size_t ct_rd_phrase_at(const struct ct_rd_ctx *c, size_t i,
 	size_t k = 0;
 
 	while (*p) {
-		size_t l = strcspn(p, " ");
 		const char *w = ct_rd_tok(c, i + k);
+		size_t l = 0;
 
-		if (strlen(w) != l || memcmp(w, p, l) != 0)
+		/* byte by byte: most tokens differ at their first byte */
+		while (p[l] && p[l] != ' ' && w[l] == p[l])
+			l++;
+		if ((p[l] && p[l] != ' ') || w[l] != '\0')
 			return 0;
 		if (k > 0 && !ct_rd_gap_only(c, i + k, " -/"))
 			return 0;
@@ -1588,16 +1604,39 @@ static void ct_rd_cue_at(struct ct_rd_ctx *c, enum ct_rd_cue cue, size_t i,
 		ct_rd_value_before(c, cue, k - 2);
 }
 
+#define CT_RD_N_CUES (sizeof(ct_rd_cues) / sizeof(ct_rd_cues[0]))
+_Static_assert(CT_RD_N_CUES <= CT_RD_CUES_MAX, "raise CT_RD_CUES_MAX");
+
+/* Fills r->cue_order and r->cue_first (a counting sort, stable). */
+static void ct_rd_index_cues(struct ct_redact *r)
+{
+	unsigned char at[256];
+	size_t k, b;
+
+	memset(r->cue_first, 0, sizeof(r->cue_first));
+	for (k = 0; k < CT_RD_N_CUES; k++)
+		r->cue_first[(unsigned char)ct_rd_cues[k].phrase[0] + 1]++;
+	for (b = 0; b < 256; b++)
+		r->cue_first[b + 1] += r->cue_first[b];
+	memcpy(at, r->cue_first, sizeof(at));
+	for (k = 0; k < CT_RD_N_CUES; k++)
+		r->cue_order[at[(unsigned char)ct_rd_cues[k].phrase[0]]++] =
+			(unsigned char)k;
+}
+
 /* Number of tokens of the cue at token i (its kind in *cue), or 0. */
 static size_t ct_rd_cue_match(const struct ct_rd_ctx *c, size_t i,
 			      enum ct_rd_cue *cue)
 {
-	size_t k, n;
+	unsigned char b = (unsigned char)ct_rd_tok(c, i)[0];
+	size_t j, n;
 
-	for (k = 0; k < sizeof(ct_rd_cues) / sizeof(ct_rd_cues[0]); k++) {
-		n = ct_rd_phrase_at(c, i, ct_rd_cues[k].phrase);
-		if (n > 0 && ct_rd_cue_ok(c, i, n, ct_rd_cues[k].phrase)) {
-			*cue = ct_rd_cues[k].cue;
+	for (j = c->r->cue_first[b]; j < c->r->cue_first[b + 1]; j++) {
+		const char *phrase = ct_rd_cues[c->r->cue_order[j]].phrase;
+
+		n = ct_rd_phrase_at(c, i, phrase);
+		if (n > 0 && ct_rd_cue_ok(c, i, n, phrase)) {
+			*cue = ct_rd_cues[c->r->cue_order[j]].cue;
 			return n;
 		}
 	}
@@ -2102,10 +2141,19 @@ static int ct_rd_prompt(const struct ct_redact *r, const char *prompt,
 	return rc;
 }
 
-/* Spoken digit words, as ct_scan_digit_word() and the spoken runs read them. */
-static const char ct_rd_quick_words[] =
-	" zero one two three four five six seven eight nine nil nought oh o"
-	" double triple ";
+/*
+ * Spoken digit words, as ct_scan_digit_word() and the spoken runs read
+ * them, by length (1 to 6 letters).
+ */
+static const char *const ct_rd_quick_words[7] = {
+	"",
+	" o ",
+	" oh ",
+	" one two six nil ",
+	" zero four five nine ",
+	" three seven eight ",
+	" nought double triple ",
+};
 
 /*
  * True when an ASCII letter run (n bytes, lower-cased in w) could be part of
@@ -2114,7 +2162,7 @@ static const char ct_rd_quick_words[] =
  */
 static bool ct_rd_quick_word(const char *w, size_t n, size_t *spoken)
 {
-	char key[16];
+	const char *p;
 
 	if (n >= 4 && strstr(w, "pass"))
 		return true;
@@ -2122,12 +2170,11 @@ static bool ct_rd_quick_word(const char *w, size_t n, size_t *spoken)
 		return true;
 	if (n > 6)
 		return false;
-	key[0] = ' ';
-	memcpy(key + 1, w, n);
-	key[n + 1] = ' ';
-	key[n + 2] = '\0';
-	if (strstr(ct_rd_quick_words, key))
-		(*spoken)++;
+	for (p = ct_rd_quick_words[n]; (p = strchr(p, ' ')) && p[1]; p += n + 1)
+		if (memcmp(p + 1, w, n) == 0) {
+			(*spoken)++;
+			break;
+		}
 	return false;
 }
 
