@@ -27,11 +27,32 @@
 #define CT_CONSUMER_MAX_BATCH_BYTES (4u * 1024 * 1024)
 
 /*
- * Largest fetch response unless kafka.properties sets fetch.max.bytes:
- * librdkafka's default (50 MiB) alone would exceed the worker's memory
- * budget; 8 MiB still fills a 5,000-event batch in one fetch.
+ * Largest fetch response unless kafka.properties sets fetch.max.bytes.
+ * Brokers send whole record batches, compressed: 1 MiB of zstd-compressed
+ * events is ~3 MiB in the prefetch queue, and a response lands there whole,
+ * beyond queued.max.messages.kbytes.  librdkafka's default (50 MiB) would
+ * exceed the worker's memory budget on its own; with the nudge below,
+ * 1 MiB fetches keep up with the worker (bench/run.sh).
  */
-#define CT_CONSUMER_FETCH_MAX_BYTES "8388608"
+#define CT_CONSUMER_FETCH_MAX_BYTES "1048576"
+
+/*
+ * Longest time the broker holds a fetch that finds no data, unless
+ * kafka.properties sets fetch.wait.max.ms.  While the prefetch queue of the
+ * busy partitions is full, librdkafka's one fetch in flight asks only for
+ * the caught-up ones (call-ended, say) and the broker holds it this long
+ * before the busy partitions can be fetched again: librdkafka's 500 ms
+ * default stalled the worker for 0.5-0.8 s at a time (bench/run.sh).  The
+ * cost is at most 1000/50 fetches a second per broker on idle topics.
+ */
+#define CT_CONSUMER_FETCH_WAIT_MAX_MS "50"
+
+/*
+ * Most often the consumer nudges a stalled fetcher (ct_consumer_nudge()),
+ * and how long it waits for the broker's answer.
+ */
+#define CT_CONSUMER_NUDGE_EVERY_MS 20
+#define CT_CONSUMER_NUDGE_TIMEOUT_MS 100
 
 /* How often the consumer lag gauges are refreshed. */
 #define CT_CONSUMER_LAG_EVERY_MS 2000
@@ -80,6 +101,9 @@ struct ct_consumer {
 	_Atomic bool fatal;
 
 	int64_t next_lag_ms;
+	rd_kafka_queue_t *queue; /* the consumer queue, for its length */
+	int64_t next_nudge_ms;
+	int nudge_from; /* where the next nudge starts its round */
 
 	/*
 	 * Two batches: the main thread polls and parses one while the
@@ -680,6 +704,10 @@ int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
 	    ct_kafka_conf_set(conf, "fetch.max.bytes", CT_CONSUMER_FETCH_MAX_BYTES,
 			      err, errlen) < 0)
 		goto out_free;
+	if (!ct_config_kafka_property(cfg, "fetch.wait.max.ms") &&
+	    ct_kafka_conf_set(conf, "fetch.wait.max.ms",
+			      CT_CONSUMER_FETCH_WAIT_MAX_MS, err, errlen) < 0)
+		goto out_free;
 	rd_kafka_conf_set_rebalance_cb(conf, ct_consumer_rebalance_cb);
 	rd_kafka_conf_set_opaque(conf, c);
 	c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
@@ -687,6 +715,7 @@ int ct_consumer_new(const struct ct_config *cfg, struct ct_consumer **out,
 		goto out_free;
 	conf = NULL; /* owned by c->rk */
 	rd_kafka_poll_set_consumer(c->rk);
+	c->queue = rd_kafka_queue_get_consumer(c->rk);
 
 	topics = rd_kafka_topic_partition_list_new(5);
 	rd_kafka_topic_partition_list_add(topics, cfg->topic_participant_joined,
@@ -719,6 +748,53 @@ void ct_consumer_set_redactor(struct ct_consumer *c, const struct ct_redact *r)
 	c->redact = r;
 }
 
+/*
+ * Wakes a fetcher that librdkafka put to sleep.  Once the prefetch queue
+ * holds more than queued.max.messages.kbytes, librdkafka (before 2.2 and its
+ * fetch.queue.backoff.ms; Debian 12 has 2.0.2) stops fetching and looks at
+ * the queue again only when its broker thread wakes for another reason, up
+ * to a second later: the worker drains the queue in a fraction of that and
+ * then waits, idle, with a backlog on the broker (a third of the time in
+ * bench/run.sh).  Any request to a broker wakes its thread.  So when less
+ * than a batch is queued while an owned partition has records on the broker
+ * beyond its position (cached watermarks, no request), the consumer asks
+ * that partition's leader for its watermarks; the partition is taken round
+ * robin, so that the leaders of all lagging partitions are reached in turn.
+ * At most every CT_CONSUMER_NUDGE_EVERY_MS; the answer is not needed.
+ */
+static void ct_consumer_nudge(struct ct_consumer *c)
+{
+	rd_kafka_topic_partition_list_t *parts = NULL;
+	int64_t now = ct_consumer_now_ms(), lo, hi;
+	int i;
+
+	if (now < c->next_nudge_ms ||
+	    rd_kafka_queue_length(c->queue) >= (size_t)c->cfg->batch_max_events)
+		return;
+	c->next_nudge_ms = now + CT_CONSUMER_NUDGE_EVERY_MS;
+	if (rd_kafka_assignment(c->rk, &parts) || !parts)
+		return;
+	if (parts->cnt > 0 && rd_kafka_position(c->rk, parts) == 0) {
+		for (i = 0; i < parts->cnt; i++) {
+			int k = (c->nudge_from + i) % parts->cnt;
+			rd_kafka_topic_partition_t *tp = &parts->elems[k];
+
+			/* nothing consumed yet: lagging if it has records */
+			if (rd_kafka_get_watermark_offsets(c->rk, tp->topic,
+							   tp->partition, &lo,
+							   &hi) ||
+			    hi <= (tp->offset >= 0 ? tp->offset : lo))
+				continue;
+			c->nudge_from = k + 1;
+			rd_kafka_query_watermark_offsets(
+				c->rk, tp->topic, tp->partition, &lo, &hi,
+				CT_CONSUMER_NUDGE_TIMEOUT_MS);
+			break;
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(parts);
+}
+
 /* Polls until the batch is full, the wait is over or a stop is requested. */
 static void ct_consumer_fill(struct ct_consumer *c)
 {
@@ -733,6 +809,7 @@ static void ct_consumer_fill(struct ct_consumer *c)
 	       b->bytes < CT_CONSUMER_MAX_BATCH_BYTES) {
 		rd_kafka_message_t *rkm;
 
+		ct_consumer_nudge(c);
 		left = deadline - ct_consumer_now_ms();
 		if (left < 0)
 			break;
@@ -854,6 +931,8 @@ void ct_consumer_free(struct ct_consumer *c)
 		/* a batch still in hand here was never applied: drop it */
 		for (i = 0; i < 2; i++)
 			ct_consumer_batch_clear(&c->slots[i]);
+		if (c->queue)
+			rd_kafka_queue_destroy(c->queue);
 		err = rd_kafka_consumer_close(c->rk);
 		if (err)
 			ct_log(CT_LOG_WARN, "leaving the group: %s",
