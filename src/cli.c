@@ -14,6 +14,7 @@
 #include "convtrack/cli.h"
 #include "convtrack/deadletter.h"
 #include "convtrack/erasure.h"
+#include "convtrack/privacy.h"
 #include "convtrack/repo.h"
 #include "convtrack/retention.h"
 
@@ -701,8 +702,8 @@ static int ct_cli_erase(const struct ct_config *cfg, const struct ct_cli_opts *o
 		.username = o->username, .profile_id = o->profile, .source = "cli",
 		.requested_by = o->requested_by, .reason = o->reason,
 	};
-	const char *key = (cfg->redact_hash_key && *cfg->redact_hash_key) ? cfg->redact_hash_key
-						: CT_ERASURE_DEMO_KEY;
+	bool demo_key;
+	const char *key = ct_privacy_hash_key(cfg, &demo_key);
 	struct ct_repo_erase_result res;
 	enum ct_repo_status st;
 	struct ct_repo *repo;
@@ -717,7 +718,7 @@ static int ct_cli_erase(const struct ct_config *cfg, const struct ct_cli_opts *o
 		fprintf(stderr, "convtrack: '%s' is not a UUID\n", o->profile);
 		return CT_CLI_USAGE;
 	}
-	if (!cfg->redact_hash_key || !*cfg->redact_hash_key)
+	if (demo_key)
 		fprintf(stderr, "convtrack: warning: redact.hash_key is not set; "
 			"the denylist uses the PUBLIC demo key\n");
 	repo = ct_cli_connect(cfg);

@@ -126,12 +126,6 @@ static struct ct_repo *ct_main_connect(const struct ct_config *cfg, int forever)
 	return repo;
 }
 
-/* redact.hash_key, or the public demo key when it is empty. */
-static const char *ct_main_hash_key(const struct ct_config *cfg)
-{
-	return (cfg->redact_hash_key && *cfg->redact_hash_key) ? cfg->redact_hash_key : CT_ERASURE_DEMO_KEY;
-}
-
 static int ct_main_migrate(const struct ct_config *cfg)
 {
 	struct ct_repo *repo = ct_main_connect(cfg, 0);
@@ -225,12 +219,7 @@ static int ct_main_redactor(const struct ct_config *cfg, bool from_file,
 		fprintf(stderr, "convtrack: configuration: %s\n", err);
 		return -1;
 	}
-	if (demo)
-		ct_log(CT_LOG_WARN, "redact.hash_key is not set: using the public "
-		       "demo key, so the hashes of phone numbers and emails in "
-		       "stored messages protect nothing; set "
-		       "CONVTRACK_REDACT_HASH_KEY (a configuration file without "
-		       "it is refused)");
+	(void)demo; /* ct_main_run() warns about the key once, for all uses */
 	if (!*r)
 		ct_log(CT_LOG_WARN, "redact.enabled is false: message text is "
 		       "stored and logged as received");
@@ -247,6 +236,8 @@ static int ct_main_run(const struct ct_config *cfg, struct ct_redact *redact)
 	struct sigaction sa;
 	char err[512];
 	int rc = 1, i, nrepos = cfg->batch_parallelism;
+	bool demo_key;
+	const char *key = ct_privacy_hash_key(cfg, &demo_key);
 
 	if (!cfg->kafka_brokers || !*cfg->kafka_brokers) {
 		fprintf(stderr, "convtrack: kafka.brokers is not set "
@@ -273,17 +264,20 @@ static int ct_main_run(const struct ct_config *cfg, struct ct_redact *redact)
 		ct_repo_set_grace_ms(repos[i], cfg->summary_grace_ms);
 		ct_repo_set_shared_device_policy(repos[i],
 						 cfg->merge_shared_device_policy);
-		if (ct_repo_set_hash_key(repos[i], ct_main_hash_key(cfg),
-					 strlen(ct_main_hash_key(cfg))) != CT_REPO_OK) {
+		if (ct_repo_set_hash_key(repos[i], key, strlen(key)) !=
+		    CT_REPO_OK) {
 			ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repos[i]));
 			goto out_free_repo;
 		}
 	}
 	repo = repos[0];
-	if (!cfg->redact_hash_key || !*cfg->redact_hash_key)
-		ct_log(CT_LOG_WARN, "redact.hash_key is not set: erasure hashes use "
-		       "the PUBLIC demo key; set CONVTRACK_REDACT_HASH_KEY in "
-		       "production");
+	if (demo_key)
+		ct_log(CT_LOG_WARN, "redact.hash_key is not set: the PUBLIC demo "
+		       "key is used for the hashes of phone numbers and emails "
+		       "in stored messages and for the erasure denylist, so they "
+		       "protect nothing; set CONVTRACK_REDACT_HASH_KEY (with "
+		       "hash modes a configuration file without it is "
+		       "refused)");
 	ct_metrics_set_db_ok(true);
 	if (ct_repo_check_schema(repo) != CT_REPO_OK) {
 		ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repo));

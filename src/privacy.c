@@ -89,13 +89,23 @@ static int ct_privacy_parse_patterns(const char *name, const char *list,
 	return 0;
 }
 
+const char *ct_privacy_hash_key(const struct ct_config *cfg, bool *demo)
+{
+	bool unset = !cfg->redact_hash_key || !*cfg->redact_hash_key;
+
+	if (demo)
+		*demo = unset;
+	return unset ? CT_PRIVACY_DEMO_KEY : cfg->redact_hash_key;
+}
+
 /* Fills opt from cfg (patterns go into pats, which opt points into). */
 static int ct_privacy_options(const struct ct_config *cfg, bool from_file,
 			      struct ct_redact_options *opt,
 			      struct ct_privacy_patterns *pats, bool *demo_key,
 			      char *err, size_t errlen)
 {
-	const char *key = cfg->redact_hash_key;
+	bool unset;
+	const char *key = ct_privacy_hash_key(cfg, &unset);
 
 	ct_redact_options_init(opt);
 	if (ct_privacy_mode(cfg->redact_email_mode, &opt->email_mode) < 0 ||
@@ -104,7 +114,7 @@ static int ct_privacy_options(const struct ct_config *cfg, bool from_file,
 			 "must be hash, keep or remove");
 		return -1;
 	}
-	if (!key || !*key) {
+	if (unset) {
 		bool hashing = opt->email_mode == CT_REDACT_HASH ||
 			       opt->phone_mode == CT_REDACT_HASH;
 
@@ -116,7 +126,8 @@ static int ct_privacy_options(const struct ct_config *cfg, bool from_file,
 				 "or remove", CT_REDACT_KEY_MIN);
 			return -1;
 		}
-		key = hashing ? CT_PRIVACY_DEMO_KEY : NULL;
+		if (!hashing)
+			key = NULL;
 		*demo_key = hashing;
 	}
 	if (key && strlen(key) < CT_REDACT_KEY_MIN) {

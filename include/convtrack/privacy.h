@@ -42,6 +42,14 @@ struct ct_privacy_stats {
  * and sets *demo_key (may be NULL) so the caller can warn.  Returns 0, or
  * -1 with a message naming the setting in err.
  */
+/*
+ * The key of every keyed hash the worker and the CLI compute (redaction
+ * placeholders, the contact hashes of authenticated events, the erasure
+ * denylist): redact.hash_key, or CT_PRIVACY_DEMO_KEY when it is not set,
+ * in which case *demo (may be NULL) is set.
+ */
+const char *ct_privacy_hash_key(const struct ct_config *cfg, bool *demo);
+
 int ct_privacy_redactor_new(const struct ct_config *cfg, bool from_file,
 			    struct ct_redact **out, bool *demo_key, char *err,
 			    size_t errlen) __attribute__((warn_unused_result));
