@@ -947,6 +947,10 @@ def main():
                     help="environment override for every worker, e.g. "
                     "CONVTRACK_BATCH_MAX_EVENTS=10000 (repeatable)")
     ap.add_argument("--config", help="convtrack --config FILE for every worker")
+    ap.add_argument("--pg", action="append", default=[], metavar="NAME=VALUE",
+                    help="PostgreSQL setting (ALTER SYSTEM) for every figure, e.g. "
+                    "shared_buffers=1GB (repeatable; run.sh passes the README's "
+                    "deployment guidance unless --pg-defaults)")
     args = ap.parse_args()
     skip = set(s for s in args.skip.split(",") if s)
     apply_worker_options(args)
@@ -958,7 +962,15 @@ def main():
 
     # Commit timestamps give "first to last committed row"; they change
     # nothing about durability.
-    env.set_system({"track_commit_timestamp": "on"})
+    pg = {"track_commit_timestamp": "on"}
+    for kv in args.pg:
+        k, _, v = kv.partition("=")
+        if not k or not v:
+            raise BenchError("--pg expects NAME=VALUE, got %r" % kv)
+        if k in ("fsync", "synchronous_commit", "full_page_writes"):
+            raise BenchError("--pg %s: the benchmark keeps PostgreSQL durable" % k)
+        pg[k] = v
+    env.set_system(pg)
     R = {"runs": args.runs, "partitions": args.partitions, "stored_messages": args.stored,
          "compression": args.compression,
          "worker_overrides": dict(Worker.overrides), "worker_config": Worker.config}

@@ -14,6 +14,10 @@
 #   --quick    100,000 messages in 2,000 sessions, 1 run, 500,000 stored
 #   --profile  instead of the benchmark: one profiled convtrack run
 #              (bench/profile.py: perf, pg_stat_statements, auto_explain)
+#   --pg-defaults  run PostgreSQL with its own defaults instead of the
+#              README's deployment guidance (shared_buffers = 1GB,
+#              max_wal_size = 4GB, checkpoint_timeout = 15min; fsync,
+#              synchronous_commit and full_page_writes stay on either way)
 #   --keep     leave the servers running (the ct-env directory is printed)
 #   --work DIR where events, logs and results go (default: a new
 #              directory under /tmp; results.md and results.json)
@@ -27,7 +31,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 messages=1000000 sessions=20000 runs=3 stored=5000000 partitions=32
-work="" build="$root/build-bench" keep=0 profile=0
+work="" build="$root/build-bench" keep=0 profile=0 pgdefaults=0
 extra=()
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -40,6 +44,7 @@ while [[ $# -gt 0 ]]; do
 	--build) build=$2; shift 2 ;;
 	--quick) messages=100000 sessions=2000 runs=1 stored=500000; shift ;;
 	--keep) keep=1; shift ;;
+	--pg-defaults) pgdefaults=1; shift ;;
 	--profile) profile=1; shift ;;
 	--) shift; extra=("$@"); break ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -84,7 +89,10 @@ if [[ $profile -eq 1 ]]; then
 		--messages "$messages" --sessions "$sessions" --partitions "$partitions" \
 		"${extra[@]}"
 else
+	# README "Deploying": PostgreSQL settings for convtrack's database
+	pg=(--pg shared_buffers=1GB --pg max_wal_size=4GB --pg checkpoint_timeout=15min)
+	[[ $pgdefaults -eq 1 ]] && pg=()
 	python3 bench/bench.py --env "$envdir" --build "$build" --work "$work" \
 		--messages "$messages" --sessions "$sessions" --runs "$runs" \
-		--stored "$stored" --partitions "$partitions" "${extra[@]}"
+		--stored "$stored" --partitions "$partitions" "${pg[@]}" "${extra[@]}"
 fi
