@@ -415,8 +415,15 @@ static enum ct_repo_status ct_repo_open(struct ct_repo *repo)
 	 * a young database keeps seq scans that cost more with every row the
 	 * tables gain (measured: 60 ms instead of 1.5 ms per batch after a
 	 * million messages).  Planning costs ~0.1 ms per statement.
+	 *
+	 * And no JIT: the statements are short, but the estimates of those
+	 * inside the rule functions (lateral subqueries per key, CTEs with
+	 * subplans) pass jit_above_cost, and compiling took ~400 ms of a
+	 * 404 ms ct_refresh_merges() call: a third of the backend's time in
+	 * bench/run.sh --profile.
 	 */
-	res = PQexec(repo->conn, "SET plan_cache_mode = force_custom_plan");
+	res = PQexec(repo->conn, "SET plan_cache_mode = force_custom_plan;"
+			   " SET jit = off");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		enum ct_repo_status st = ct_repo_classify(repo, res);
 
