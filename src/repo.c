@@ -176,12 +176,19 @@ static const char SQL_REFRESH_SESSIONS[] =
 	"   ORDER BY occurred_at DESC, event_id DESC LIMIT 1) ld ON true"
 	" WHERE s.session_id = r.sid";
 
-/* Rule 1: one profile per anonymous key ($1 ids, $2 keys) and username. */
+/*
+ * Rule 1: one profile per anonymous key ($1 ids, $2 keys) and username.
+ * A new profile has no summarized session yet: its metadata says so from
+ * the start (rule 9 would write the same), so moving new sessions to it
+ * needs no rule 9 (SQL_METADATA).
+ */
 static const char SQL_ENSURE_PROFILES[] =
-	"INSERT INTO user_profiles (id, profile_type, anonymous_id, username)"
-	" SELECT id, 'anonymous', k, NULL FROM unnest($1::uuid[], $2::text[])"
-	"  AS a(id, k)"
-	" UNION ALL SELECT id, 'authenticated', NULL, u"
+	"INSERT INTO user_profiles (id, profile_type, anonymous_id, username,"
+	"  profile_metadata)"
+	" SELECT id, 'anonymous', k, NULL, '{\"summarized_sessions\": 0}'::jsonb"
+	"  FROM unnest($1::uuid[], $2::text[]) AS a(id, k)"
+	" UNION ALL SELECT id, 'authenticated', NULL, u,"
+	"  '{\"summarized_sessions\": 0}'::jsonb"
 	"  FROM unnest($3::uuid[], $4::text[]) AS b(id, u)"
 	" ON CONFLICT DO NOTHING";
 
@@ -235,9 +242,12 @@ static const char SQL_USER_ATTRS[] =
 /* $2 merge.shared_device_policy (sql/006_merge_ledger.sql). */
 static const char SQL_MERGES[] = "SELECT ct_refresh_merges($1::text[], $2::text)";
 
+/* Rule 3; the fourth column says whether the session has a summary. */
 static const char SQL_SESSION_PROFILES[] =
-	"SELECT old_profile_id, new_profile_id, session_id"
-	" FROM ct_refresh_session_profiles($1::text[], $2::uuid[])";
+	"SELECT x.old_profile_id, x.new_profile_id, x.session_id,"
+	"  EXISTS (SELECT 1 FROM conversation_summaries c"
+	"   WHERE c.session_id = x.session_id)"
+	" FROM ct_refresh_session_profiles($1::text[], $2::uuid[]) x";
 
 /*
  * The profiles whose statistics the batch may change: those of its
@@ -266,9 +276,17 @@ static const char SQL_CANDIDATES[] =
 	"SELECT session_id FROM ct_refresh_candidates(ARRAY(SELECT id"
 	"  FROM user_profiles WHERE anonymous_id = ANY ($1::text[])), $2::uuid[])";
 
-/* Rule 9 for profiles whose set of sessions changed. */
+/*
+ * Rule 9 for profiles whose set of sessions changed ($1), when that can
+ * change their metadata: it is derived from the summaries of their
+ * sessions, so only a summarized session moving in or out changes it ($2:
+ * the profiles of those moves), besides the first refresh of a new profile
+ * (no summarized_sessions yet).  Most moves are of new sessions (joins).
+ */
 static const char SQL_METADATA[] =
-	"SELECT ct_refresh_profile_metadata($1::uuid[])";
+	"SELECT ct_refresh_profile_metadata(ARRAY(SELECT id FROM user_profiles"
+	"  WHERE id = ANY ($1::uuid[]) AND (id = ANY ($2::uuid[])"
+	"   OR NOT profile_metadata ? 'summarized_sessions')))";
 
 /*
  * Rule 8: a message ($1: sessions with messages in the batch) reopens a
@@ -315,7 +333,7 @@ static const struct {
 	[STMT_STATS_IDS] = { "ct_stats_ids", SQL_STATS_IDS, 3 },
 	[STMT_STATS] = { "ct_stats", SQL_STATS, 1 },
 	[STMT_CANDIDATES] = { "ct_candidates", SQL_CANDIDATES, 2 },
-	[STMT_METADATA] = { "ct_metadata", SQL_METADATA, 1 },
+	[STMT_METADATA] = { "ct_metadata", SQL_METADATA, 2 },
 	[STMT_REOPEN] = { "ct_reopen", SQL_REOPEN, 1 },
 	[STMT_DUE] = { "ct_due", SQL_DUE, 3 },
 	[STMT_REDACTIONS] = { CT_STMT_MSG_REDACTIONS, CT_SQL_MSG_REDACTIONS, 3 },
@@ -1005,6 +1023,7 @@ static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 					  struct ct_repo_cols *c,
 					  struct ct_pgarray *keys,
 					  struct ct_pgarray *moved,
+					  struct ct_pgarray *moved_summarized,
 					  struct ct_pgarray *moved_sessions)
 {
 	struct ct_pgarray users;
@@ -1045,10 +1064,17 @@ static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 		int r;
 
 		for (r = 0; r < PQntuples(res); r++) {
-			if (!PQgetisnull(res, r, 0))
-				ct_pgarray_add(moved, PQgetvalue(res, r, 0));
-			if (!PQgetisnull(res, r, 1))
-				ct_pgarray_add(moved, PQgetvalue(res, r, 1));
+			bool summarized = *PQgetvalue(res, r, 3) == 't';
+			int k;
+
+			for (k = 0; k < 2; k++) {
+				if (PQgetisnull(res, r, k))
+					continue;
+				ct_pgarray_add(moved, PQgetvalue(res, r, k));
+				if (summarized)
+					ct_pgarray_add(moved_summarized,
+						       PQgetvalue(res, r, k));
+			}
 		}
 		ct_repo_collect(res, 2, moved_sessions);
 		p[0] = ct_pgarray_str(keys);
@@ -1068,6 +1094,7 @@ static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 static enum ct_repo_status ct_repo_upkeep(struct ct_repo *repo,
 					  struct ct_repo_cols *c,
 					  struct ct_pgarray *moved,
+					  struct ct_pgarray *moved_summarized,
 					  struct ct_pgarray *moved_sessions)
 {
 	enum ct_repo_status st = CT_REPO_OK;
@@ -1076,6 +1103,7 @@ static enum ct_repo_status ct_repo_upkeep(struct ct_repo *repo,
 
 	if (moved->count) {
 		p[0] = ct_pgarray_str(moved);
+		p[1] = ct_pgarray_str(moved_summarized);
 		st = ct_repo_run(repo, STMT_METADATA, p, NULL);
 	}
 	if (st == CT_REPO_OK && c->msg_sess.count) {
@@ -1142,11 +1170,12 @@ static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
 					      size_t *nrejected, bool *grew)
 {
 	struct ct_repo_locks locks = { 0 };
-	struct ct_pgarray keys, moved, moved_sessions;
+	struct ct_pgarray keys, moved, moved_summarized, moved_sessions;
 	enum ct_repo_status st;
 
 	ct_pgarray_init(&keys);
 	ct_pgarray_init(&moved);
+	ct_pgarray_init(&moved_summarized);
 	ct_pgarray_init(&moved_sessions);
 	*grew = false;
 	st = ct_repo_command(repo, "BEGIN");
@@ -1162,11 +1191,13 @@ static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
 	if (st == CT_REPO_OK)
 		st = ct_repo_write_messages(repo, c, rejected, nrejected);
 	if (st == CT_REPO_OK && c->structural.count)
-		st = ct_repo_derive(repo, c, &keys, &moved, &moved_sessions);
+		st = ct_repo_derive(repo, c, &keys, &moved, &moved_summarized,
+				    &moved_sessions);
 	if (st == CT_REPO_OK)
 		st = ct_repo_stats(repo, c, &keys, &moved, &locks, extra, grew);
 	if (st == CT_REPO_OK && !*grew)
-		st = ct_repo_upkeep(repo, c, &moved, &moved_sessions);
+		st = ct_repo_upkeep(repo, c, &moved, &moved_summarized,
+				    &moved_sessions);
 	if (st == CT_REPO_OK && !*grew)
 		st = ct_repo_command(repo, "COMMIT");
 	if (st != CT_REPO_OK || *grew)
@@ -1174,6 +1205,7 @@ static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
 	free(locks.v);
 	ct_pgarray_free(&keys);
 	ct_pgarray_free(&moved);
+	ct_pgarray_free(&moved_summarized);
 	ct_pgarray_free(&moved_sessions);
 	return st;
 }
