@@ -45,7 +45,7 @@
 #define CT_PG_EPOCH_US INT64_C(946684800000000)
 
 /* The COPY buffer is sent in pieces of this size. */
-#define CT_COPY_CHUNK (1024 * 1024)
+#define CT_COPY_CHUNK (64 * 1024)
 
 /* $1 distinct message ids: those already stored, with their session. */
 const char CT_SQL_MSG_PROBE[] =
@@ -390,27 +390,28 @@ static void ct_copy_row(struct ct_copybuf *c, const struct ct_repo_msg *g)
 	}
 }
 
-/* Sends the stream; a unique violation means a concurrent clash: retry. */
-static enum ct_repo_status ct_msgs_send(struct ct_repo *repo, const struct ct_copybuf *c)
+/* Sends what c holds as COPY data and empties it; false when libpq fails. */
+static bool ct_copy_flush(struct ct_repo *repo, struct ct_copybuf *c)
 {
-	PGresult *res = PQexec(repo->conn, SQL_COPY);
+	bool ok = c->len == 0 ||
+		  PQputCopyData(repo->conn, (const char *)c->b, (int)c->len) == 1;
+
+	c->len = 0;
+	return ok;
+}
+
+/*
+ * Ends the COPY in progress (aborting it when why is set); its status.  A
+ * unique violation means a concurrent clash: the batch is retried.
+ */
+static enum ct_repo_status ct_msgs_copy_end(struct ct_repo *repo,
+					    const char *why)
+{
 	enum ct_repo_status st = CT_REPO_OK;
 	const char *state;
-	size_t off;
+	PGresult *res;
 
-	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		st = ct_repo_classify(repo, res);
-		PQclear(res);
-		return st;
-	}
-	PQclear(res);
-	for (off = 0; off < c->len; off += CT_COPY_CHUNK) {
-		size_t len = c->len - off < CT_COPY_CHUNK ? c->len - off : CT_COPY_CHUNK;
-
-		if (PQputCopyData(repo->conn, (const char *)c->b + off, (int)len) != 1)
-			break;
-	}
-	if (PQputCopyEnd(repo->conn, NULL) != 1)
+	if (PQputCopyEnd(repo->conn, why) != 1)
 		return ct_repo_classify(repo, NULL);
 	while ((res = PQgetResult(repo->conn)) != NULL) {
 		if (st == CT_REPO_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -422,37 +423,57 @@ static enum ct_repo_status ct_msgs_send(struct ct_repo *repo, const struct ct_co
 		}
 		PQclear(res);
 	}
+	if (why) {
+		/* the worker's own failure: the batch is retried */
+		snprintf(repo->err, sizeof(repo->err), "%s", why);
+		st = CT_REPO_TRANSIENT;
+	}
 	return st;
 }
 
-/* Step 3: the new messages by binary COPY. */
+/*
+ * Step 3: the new messages by binary COPY.  Rows are sent in chunks of
+ * CT_COPY_CHUNK bytes as they are built, so PostgreSQL inserts the first
+ * ones while the worker builds the rest.
+ */
 static enum ct_repo_status ct_msgs_copy(struct ct_repo *repo, const struct ct_repo_msgs *m)
 {
 	static const unsigned char header[19] = "PGCOPY\n\377\r\n";
 	struct ct_copybuf c = { 0 };
 	enum ct_repo_status st;
+	const char *why = NULL;
 	unsigned char *p;
+	PGresult *res;
 	size_t i;
 
 	if (m->nexisting == m->ng)
 		return CT_REPO_OK;
+	res = PQexec(repo->conn, SQL_COPY);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		st = ct_repo_classify(repo, res);
+		PQclear(res);
+		return st;
+	}
+	PQclear(res);
 	p = ct_copy_room(&c, sizeof(header));
 	if (p) {
 		memcpy(p, header, sizeof(header)); /* signature, flags, extension */
 		c.len = sizeof(header);
 	}
-	for (i = 0; i < m->ng; i++)
-		if (!m->g[i].exists)
-			ct_copy_row(&c, &m->g[i]);
-	ct_copy_be(&c, UINT16_MAX, 2);
-	if (c.failed) {
-		snprintf(repo->err, sizeof(repo->err), "out of memory building a COPY");
-		free(c.b);
-		return CT_REPO_TRANSIENT;
+	for (i = 0; i < m->ng && !why; i++) {
+		if (m->g[i].exists)
+			continue;
+		ct_copy_row(&c, &m->g[i]);
+		if (c.len >= CT_COPY_CHUNK && !ct_copy_flush(repo, &c))
+			why = "sending COPY data failed";
 	}
-	st = ct_msgs_send(repo, &c);
+	ct_copy_be(&c, UINT16_MAX, 2);
+	if (c.failed)
+		why = "out of memory building a COPY";
+	else if (!why && !ct_copy_flush(repo, &c))
+		why = "sending COPY data failed";
 	free(c.b);
-	return st;
+	return ct_msgs_copy_end(repo, why);
 }
 
 /* Step 4: every event of the ids already stored, through rule 6's upsert. */
