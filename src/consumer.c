@@ -87,6 +87,7 @@ struct ct_batch {
 	size_t n, cap;
 	size_t bytes;
 	struct ct_privacy_stats redacted; /* what redaction found in it */
+	bool done; /* applied and its offsets stored: to be emptied */
 };
 
 struct ct_consumer {
@@ -203,6 +204,7 @@ static void ct_consumer_batch_clear(struct ct_batch *b)
 	}
 	b->n = 0;
 	b->bytes = 0;
+	b->done = false;
 	memset(&b->redacted, 0, sizeof(b->redacted));
 }
 
@@ -486,10 +488,13 @@ static void ct_consumer_count(struct ct_consumer *c, const struct ct_batch *b,
  * Finishes the batch in hand: apply, dead-letter, store offsets.  Retries
  * transient failures with backoff until budget_ms (negative: no limit)
  * or a stop request.  Returns 0 when done, 1 when given up (nothing stored:
- * the records will be delivered again), -1 on a fatal error.
+ * the records will be delivered again), -1 on a fatal error.  A finished
+ * batch is emptied, unless keep: then b->done is set and the main thread
+ * empties it before filling it again (freeing 5,000 records is not the
+ * database thread's work).
  */
 static int ct_consumer_finish(struct ct_consumer *c, struct ct_batch *b,
-			      int64_t budget_ms)
+			      int64_t budget_ms, bool keep)
 {
 	int64_t start = ct_consumer_now_ms();
 	struct ct_applier_stats stats;
@@ -539,7 +544,10 @@ static int ct_consumer_finish(struct ct_consumer *c, struct ct_batch *b,
 	       "%zu dead-lettered, %d transactions, %d lock retries, %" PRId64
 	       " ms", b->n, stats.applied, stats.duplicates, stats.dead_lettered,
 	       stats.transactions, stats.lock_retries, ct_consumer_now_ms() - start);
-	ct_consumer_batch_clear(b);
+	if (keep)
+		b->done = true;
+	else
+		ct_consumer_batch_clear(b);
 	return 0;
 }
 
@@ -560,7 +568,7 @@ static void *ct_consumer_db_main(void *arg)
 			break;
 		b = c->work;
 		pthread_mutex_unlock(&c->mu);
-		rc = ct_consumer_finish(c, b, -1);
+		rc = ct_consumer_finish(c, b, -1, true);
 		if (rc == 0 && c->tick && c->tick(c->tick_arg) < 0)
 			rc = -1;
 		pthread_mutex_lock(&c->mu);
@@ -612,7 +620,7 @@ static int ct_consumer_drain(struct ct_consumer *c, int64_t budget_ms)
 	rc = ct_consumer_wait_idle(c);
 	atomic_store(&c->give_up_at, 0);
 	if (rc == 0)
-		return ct_consumer_finish(c, c->filling, budget_ms);
+		return ct_consumer_finish(c, c->filling, budget_ms, false);
 	ct_consumer_batch_clear(c->filling);
 	return rc;
 }
@@ -906,6 +914,9 @@ int ct_consumer_run(struct ct_consumer *c, struct ct_repo *const *repos,
 			break;
 		ct_consumer_hand_over(c, c->filling);
 		c->filling = c->filling == &c->slots[0] ? &c->slots[1] : &c->slots[0];
+		/* the database thread is done with it (wait_idle above) */
+		if (c->filling->done)
+			ct_consumer_batch_clear(c->filling);
 		ct_consumer_update_lag(c);
 	}
 	if (!c->fatal && !given_up && ct_consumer_drain(c, -1) < 0)
