@@ -9,11 +9,12 @@
 #include <string.h>
 
 #include "convtrack/applier.h"
+#include "convtrack/ids.h"
 #include "convtrack/log.h"
 
-/* Positions of items sorted by a key, for duplicate detection. */
+/* Positions of items sorted by a key (an event or message id). */
 struct ct_applier_ref {
-	const char *key;
+	struct ct_uuid_key key;
 	const char *session;
 	int type;
 	size_t pos;
@@ -25,13 +26,16 @@ static int ct_applier_cmp_ref(const void *a, const void *b)
 	int c = x->type - y->type;
 
 	if (c == 0)
-		c = strcmp(x->key, y->key);
+		c = ct_ids_uuid_key_cmp(&x->key, &y->key);
 	if (c == 0)
 		c = (x->pos > y->pos) - (x->pos < y->pos);
 	return c;
 }
 
-/* Marks every item after the first of each key group with mark(). */
+/*
+ * Every item after the first of a key group is a duplicate, or with
+ * by_session a dead letter when its session differs from the first one's.
+ */
 static void ct_applier_groups(struct ct_applier_item *items,
 			      struct ct_applier_ref *refs, size_t nref,
 			      bool by_session)
@@ -43,7 +47,7 @@ static void ct_applier_groups(struct ct_applier_item *items,
 		struct ct_applier_item *it = &items[refs[i].pos];
 
 		if (refs[i].type != refs[first].type ||
-		    strcmp(refs[i].key, refs[first].key) != 0) {
+		    !ct_ids_uuid_key_eq(&refs[i].key, &refs[first].key)) {
 			first = i;
 			continue;
 		}
@@ -67,8 +71,8 @@ int ct_applier_screen(struct ct_applier_item *items, size_t n)
 		if (!items[i].valid || items[i].dead_letter)
 			continue;
 		refs[nref++] = (struct ct_applier_ref){
-			items[i].ev.event_id, items[i].ev.session_id,
-			(int)items[i].ev.type, i };
+			ct_ids_uuid_key(items[i].ev.event_id),
+			items[i].ev.session_id, (int)items[i].ev.type, i };
 	}
 	ct_applier_groups(items, refs, nref, false);
 
@@ -80,7 +84,8 @@ int ct_applier_screen(struct ct_applier_item *items, size_t n)
 		    it->ev.type != CT_EVENT_MESSAGE)
 			continue;
 		refs[nref++] = (struct ct_applier_ref){
-			it->ev.u.message.message_id, it->ev.session_id, 0, i };
+			ct_ids_uuid_key(it->ev.u.message.message_id),
+			it->ev.session_id, 0, i };
 	}
 	ct_applier_groups(items, refs, nref, true);
 	free(refs);

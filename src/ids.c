@@ -17,6 +17,61 @@ static const uuid_t ct_ids_namespace = {
 	0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8,
 };
 
+/*
+ * The value of n hex digits (4 or 8) at s, most significant first, eight
+ * at a time: each byte becomes its digit's value ('0'..'9' are 0x30..0x39,
+ * bit 6 clear; 'a'..'f' and 'A'..'F' have bit 6 set and low nibble 1..6,
+ * so value = low nibble + 9 * bit 6), then the nibbles are packed.
+ */
+static uint64_t ct_ids_hex(const char *s, int n)
+{
+	uint64_t v = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&v, s, (size_t)n); /* s[0] in the lowest byte */
+	v = (v & UINT64_C(0x0f0f0f0f0f0f0f0f)) +
+	    9 * ((v >> 6) & UINT64_C(0x0101010101010101));
+	/* byte pairs: s[0]s[1] in byte 0, s[2]s[3] in byte 2, ... */
+	v = ((v << 4) | (v >> 8)) & UINT64_C(0x00ff00ff00ff00ff);
+	v = (v | (v >> 8)) & UINT64_C(0x0000ffff0000ffff);
+	v = (v | (v >> 16)) & UINT64_C(0x00000000ffffffff);
+	/* bytes now hold s[0]s[1], s[2]s[3], ... lowest first: reverse */
+	v = __builtin_bswap32((uint32_t)v);
+	return n == 8 ? v : v >> 16;
+#else
+	int i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		v = v << 4 | (uint64_t)((c & 0xf) + 9 * (c >> 6));
+	}
+	return v;
+#endif
+}
+
+struct ct_uuid_key ct_ids_uuid_key(const char *uuid)
+{
+	struct ct_uuid_key k;
+
+	/* xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx */
+	k.hi = ct_ids_hex(uuid, 8) << 32 | ct_ids_hex(uuid + 9, 4) << 16 |
+	       ct_ids_hex(uuid + 14, 4);
+	k.lo = ct_ids_hex(uuid + 19, 4) << 48 | ct_ids_hex(uuid + 24, 4) << 32 |
+	       ct_ids_hex(uuid + 28, 8);
+	return k;
+}
+
+void ct_ids_uuid_bytes(const char *uuid, unsigned char out[16])
+{
+	struct ct_uuid_key k = ct_ids_uuid_key(uuid);
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		out[i] = (unsigned char)(k.hi >> (56 - 8 * i));
+		out[8 + i] = (unsigned char)(k.lo >> (56 - 8 * i));
+	}
+}
+
 void ct_ids_uuid5(const char *name, size_t len, char out[CT_UUID_STRLEN + 1])
 {
 	uuid_t u;

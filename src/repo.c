@@ -577,6 +577,7 @@ struct ct_repo_cols {
 	size_t nbase, nsess;
 	size_t *msg_index; /* message position -> event index */
 	const char **sess_ids; /* the batch's sessions, sorted (= sess) */
+	struct ct_uuid_key *sess_keys; /* their keys */
 	int64_t *sess_new; /* messages newly stored per session */
 	struct ct_repo_msgs msgs;
 };
@@ -584,18 +585,7 @@ struct ct_repo_cols {
 /* First 64 bits of a canonical UUID string: the advisory lock key. */
 int64_t ct_repo_lock_key(const char *uuid)
 {
-	uint64_t v = 0;
-	int digits = 0;
-
-	for (; *uuid && digits < 16; uuid++) {
-		char c = *uuid;
-
-		if (c == '-')
-			continue;
-		v = (v << 4) | (uint64_t)ct_repo_hex(c);
-		digits++;
-	}
-	return (int64_t)v;
+	return (int64_t)ct_ids_uuid_key(uuid).hi;
 }
 
 static int ct_repo_cmp_i64(const void *a, const void *b)
@@ -622,12 +612,42 @@ static bool ct_repo_locked(const int64_t *locks, size_t n, int64_t key)
 	return bsearch(&key, locks, n, sizeof(*locks), ct_repo_cmp_i64) != NULL;
 }
 
-static int ct_repo_cmp_event_session(const void *a, const void *b)
-{
-	const struct ct_event *x = *(const struct ct_event *const *)a;
-	const struct ct_event *y = *(const struct ct_event *const *)b;
+/* An event of a batch with the key of its session id. */
+struct ct_repo_by_session {
+	struct ct_uuid_key key;
+	const struct ct_event *ev;
+	size_t index; /* its position in the batch */
+};
 
-	return strcmp(x->session_id, y->session_id);
+static int ct_repo_cmp_by_session(const void *a, const void *b)
+{
+	const struct ct_repo_by_session *x = a, *y = b;
+	int c = ct_ids_uuid_key_cmp(&x->key, &y->key);
+
+	if (c)
+		return c;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/*
+ * events[0..n) sorted by session id, in batch order within a session (to
+ * free); NULL when out of memory.
+ */
+static struct ct_repo_by_session *ct_repo_sort_by_session(const struct ct_event *const *events,
+							  size_t n)
+{
+	struct ct_repo_by_session *v = malloc((n + 1) * sizeof(*v));
+	size_t i;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		v[i].key = ct_ids_uuid_key(events[i]->session_id);
+		v[i].ev = events[i];
+		v[i].index = i;
+	}
+	qsort(v, n, sizeof(*v), ct_repo_cmp_by_session);
+	return v;
 }
 
 static int ct_repo_cmp_str(const void *a, const void *b)
@@ -665,6 +685,7 @@ static void ct_repo_cols_free(struct ct_repo_cols *c)
 	free(c->base_locks);
 	free(c->msg_index);
 	free(c->sess_ids);
+	free(c->sess_keys);
 	free(c->sess_new);
 	ct_repo_msgs_free(&c->msgs);
 }
@@ -732,37 +753,39 @@ static int ct_repo_cols_add_event(struct ct_repo_cols *c, const struct ct_event 
 static int ct_repo_cols_sessions(struct ct_repo_cols *c,
 				 const struct ct_event *const *events, size_t n)
 {
-	const struct ct_event **sorted = malloc(n * sizeof(*sorted));
+	struct ct_repo_by_session *sorted = ct_repo_sort_by_session(events, n);
 	size_t i = 0, k;
 
 	if (!sorted)
 		return -1;
-	memcpy(sorted, events, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), ct_repo_cmp_event_session);
 	while (i < n) {
-		int64_t lo = sorted[i]->occurred_at_us, hi = lo;
+		const char *id = sorted[i].ev->session_id;
+		int64_t lo = sorted[i].ev->occurred_at_us, hi = lo;
 		bool structural = false, messages = false;
 
-		for (k = i; k < n && strcmp(sorted[k]->session_id,
-					    sorted[i]->session_id) == 0; k++) {
-			if (sorted[k]->occurred_at_us < lo)
-				lo = sorted[k]->occurred_at_us;
-			if (sorted[k]->occurred_at_us > hi)
-				hi = sorted[k]->occurred_at_us;
-			if (sorted[k]->type != CT_EVENT_MESSAGE)
+		for (k = i; k < n && ct_ids_uuid_key_eq(&sorted[k].key,
+							&sorted[i].key); k++) {
+			const struct ct_event *ev = sorted[k].ev;
+
+			if (ev->occurred_at_us < lo)
+				lo = ev->occurred_at_us;
+			if (ev->occurred_at_us > hi)
+				hi = ev->occurred_at_us;
+			if (ev->type != CT_EVENT_MESSAGE)
 				structural = true;
 			else
 				messages = true;
 		}
-		c->sess_ids[c->nsess++] = sorted[i]->session_id;
-		ct_pgarray_add(&c->sess, sorted[i]->session_id);
+		c->sess_ids[c->nsess] = id;
+		c->sess_keys[c->nsess++] = sorted[i].key;
+		ct_pgarray_add(&c->sess, id);
 		ct_pgarray_add_time(&c->sess_min, lo);
 		ct_pgarray_add_time(&c->sess_max, hi);
 		if (structural)
-			ct_pgarray_add(&c->structural, sorted[i]->session_id);
+			ct_pgarray_add(&c->structural, id);
 		if (messages)
-			ct_pgarray_add(&c->msg_sess, sorted[i]->session_id);
-		c->base_locks[c->nbase++] = ct_repo_lock_key(sorted[i]->session_id);
+			ct_pgarray_add(&c->msg_sess, id);
+		c->base_locks[c->nbase++] = (int64_t)sorted[i].key.hi;
 		i = k;
 	}
 	free(sorted);
@@ -808,10 +831,11 @@ static int ct_repo_cols_build(struct ct_repo_cols *c,
 	c->base_locks = calloc(3 * n + 1, sizeof(*c->base_locks));
 	c->msg_index = calloc(n + 1, sizeof(*c->msg_index));
 	c->sess_ids = calloc(n + 1, sizeof(*c->sess_ids));
+	c->sess_keys = calloc(n + 1, sizeof(*c->sess_keys));
 	c->sess_new = calloc(n + 1, sizeof(*c->sess_new));
 	ct_pgarray_init(&c->msgs.ids);
 	if (!keys || !users || !c->base_locks || !c->msg_index || !c->sess_ids ||
-	    !c->sess_new)
+	    !c->sess_keys || !c->sess_new)
 		goto out_free_lists;
 	for (i = 0; i < n; i++)
 		if (ct_repo_cols_add_event(c, events[i], i, keys, &nkeys, users,
@@ -973,7 +997,7 @@ static enum ct_repo_status ct_repo_write_messages(struct ct_repo *repo,
 	st = ct_repo_msgs_write(repo, &c->msgs, rejected, nrejected);
 	if (st != CT_REPO_OK)
 		return st;
-	ct_repo_msgs_count_new(&c->msgs, c->sess_ids, c->nsess, c->sess_new);
+	ct_repo_msgs_count_new(&c->msgs, c->sess_keys, c->nsess, c->sess_new);
 	ct_pgarray_init(&counts);
 	for (i = 0; i < c->nsess; i++)
 		ct_pgarray_add_int(&counts, c->sess_new[i]);
@@ -1231,7 +1255,8 @@ enum ct_repo_status ct_repo_apply(struct ct_repo *repo,
 	if (st != CT_REPO_OK)
 		return st;
 	if (ct_repo_cols_build(&cols, events, n) < 0 || ct_repo_cols_failed(&cols) ||
-	    ct_repo_deny_build(repo, events, n, &deny) < 0) {
+	    ct_repo_deny_build(repo, events, n, cols.sess_ids, cols.nsess,
+			       &deny) < 0) {
 		snprintf(repo->err, sizeof(repo->err), "out of memory building a batch");
 		ct_repo_cols_free(&cols);
 		return CT_REPO_TRANSIENT;

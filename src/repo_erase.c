@@ -66,36 +66,9 @@ struct ct_repo_deny {
 	enum ct_repo_status st;                        /* of hashing */
 };
 
-static int ct_re_cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Adds the batch's distinct sessions and their hashes. */
-static int ct_re_deny_sessions(struct ct_repo *repo, struct ct_repo_deny *d)
-{
-	const char **ids = malloc((d->n + 1) * sizeof(*ids));
-	char hash[CT_ERASURE_HASH_LEN];
-	size_t i;
-
-	if (!ids)
-		return -1;
-	for (i = 0; i < d->n; i++)
-		ids[i] = d->events[i]->session_id;
-	qsort(ids, d->n, sizeof(*ids), ct_re_cmp_str);
-	for (i = 0; i < d->n && d->st == CT_REPO_OK; i++) {
-		if (i > 0 && strcmp(ids[i], ids[i - 1]) == 0)
-			continue;
-		d->st = ct_re_hash(repo, "session", ids[i], hash);
-		ct_pgarray_add(&d->sess, ids[i]);
-		ct_pgarray_add(&d->sess_hash, hash);
-	}
-	free(ids);
-	return 0;
-}
-
 int ct_repo_deny_build(struct ct_repo *repo,
 		       const struct ct_event *const *events, size_t n,
+		       const char *const *sessions, size_t nsessions,
 		       struct ct_repo_deny **out)
 {
 	struct ct_repo_deny *d = calloc(1, sizeof(*d));
@@ -112,9 +85,10 @@ int ct_repo_deny_build(struct ct_repo *repo,
 	ct_pgarray_init(&d->auth_sess);
 	ct_pgarray_init(&d->auth_hash);
 	ct_pgarray_init(&d->auth_at);
-	if (ct_re_deny_sessions(repo, d) < 0) {
-		ct_repo_deny_free(d);
-		return -1;
+	for (i = 0; i < nsessions && d->st == CT_REPO_OK; i++) {
+		d->st = ct_re_hash(repo, "session", sessions[i], hash);
+		ct_pgarray_add(&d->sess, sessions[i]);
+		ct_pgarray_add(&d->sess_hash, hash);
 	}
 	for (i = 0; i < n && d->st == CT_REPO_OK; i++) {
 		const struct ct_event *ev = events[i];

@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 
 #include "convtrack/erasure.h"
+#include "convtrack/ids.h"
 #include "convtrack/repo.h"
 #include "pgarray.h"
 
@@ -49,12 +50,6 @@ enum ct_repo_status ct_rs_exec(struct ct_repo *repo, const char *sql, int n,
 /* Rolls back after a failure; drops the connection if that fails too. */
 void ct_repo_rollback(struct ct_repo *repo);
 
-/* The value of a hex digit of a UUID the event parser has validated. */
-static inline int ct_repo_hex(char c)
-{
-	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
 /* The advisory lock key of a UUID: its first 64 bits (sql ct_lock_key). */
 int64_t ct_repo_lock_key(const char *uuid);
 
@@ -83,6 +78,7 @@ extern const char CT_SQL_MSG_REDACTIONS[];
 struct ct_repo_msg_ev {
 	const struct ct_event *ev;
 	size_t index;
+	struct ct_uuid_key key; /* of its message id */
 };
 
 /* The events of one message_id, folded by rule 6. */
@@ -119,10 +115,11 @@ enum ct_repo_status ct_repo_msgs_write(struct ct_repo *repo, struct ct_repo_msgs
 
 /*
  * After a write: counts[i] = messages newly stored for sessions[i]
- * (sessions sorted by strcmp).
+ * (sessions sorted: see struct ct_uuid_key).
  */
-void ct_repo_msgs_count_new(const struct ct_repo_msgs *m, const char *const *sessions,
-			    size_t nsessions, int64_t *counts);
+void ct_repo_msgs_count_new(const struct ct_repo_msgs *m,
+			    const struct ct_uuid_key *sessions, size_t nsessions,
+			    int64_t *counts);
 
 /*
  * The erasure check of a batch (repo_erase.c): the keyed hashes of its
@@ -131,9 +128,13 @@ void ct_repo_msgs_count_new(const struct ct_repo_msgs *m, const char *const *ses
  */
 struct ct_repo_deny;
 
-/* Builds the check of events[0..n) (borrowed until freed); -1: no memory. */
+/*
+ * Builds the check of events[0..n) with their distinct sessions
+ * sessions[0..nsessions) (all borrowed until freed); -1: no memory.
+ */
 int ct_repo_deny_build(struct ct_repo *repo,
 		       const struct ct_event *const *events, size_t n,
+		       const char *const *sessions, size_t nsessions,
 		       struct ct_repo_deny **out)
 	__attribute__((warn_unused_result));
 

@@ -148,19 +148,19 @@ static const char SQL_COPY[] =
 /*
  * Message events sorted by message id, then newest first: (occurred_at,
  * event_id) descending, the order rule 6 picks the last writer by.
- * Canonical UUIDs are lower case, so strcmp orders them as PostgreSQL does.
+ * Canonical UUIDs are lower case, so strcmp and their keys order them as
+ * PostgreSQL does.
  */
 static int ct_msgs_cmp(const void *a, const void *b)
 {
-	const struct ct_event *x = ((const struct ct_repo_msg_ev *)a)->ev;
-	const struct ct_event *y = ((const struct ct_repo_msg_ev *)b)->ev;
-	int c = strcmp(x->u.message.message_id, y->u.message.message_id);
+	const struct ct_repo_msg_ev *p = a, *q = b;
+	int c = ct_ids_uuid_key_cmp(&p->key, &q->key);
 
 	if (c)
 		return c;
-	if (x->occurred_at_us != y->occurred_at_us)
-		return x->occurred_at_us > y->occurred_at_us ? -1 : 1;
-	return -strcmp(x->event_id, y->event_id);
+	if (p->ev->occurred_at_us != q->ev->occurred_at_us)
+		return p->ev->occurred_at_us > q->ev->occurred_at_us ? -1 : 1;
+	return -strcmp(p->ev->event_id, q->ev->event_id);
 }
 
 int ct_repo_msgs_build(struct ct_repo_msgs *m, const struct ct_event *const *events,
@@ -179,6 +179,7 @@ int ct_repo_msgs_build(struct ct_repo_msgs *m, const struct ct_event *const *eve
 	for (i = 0; i < n; i++) {
 		m->ev[i].ev = events[msg_index[i]];
 		m->ev[i].index = msg_index[i];
+		m->ev[i].key = ct_ids_uuid_key(m->ev[i].ev->u.message.message_id);
 	}
 	m->nev = n;
 	qsort(m->ev, n, sizeof(*m->ev), ct_msgs_cmp);
@@ -190,8 +191,8 @@ int ct_repo_msgs_build(struct ct_repo_msgs *m, const struct ct_event *const *eve
 		g->first = i;
 		g->ver = m->ev[i].ev;
 		g->first_at = g->ver->occurred_at_us;
-		for (k = i; k < n && strcmp(m->ev[k].ev->u.message.message_id,
-					    g->ver->u.message.message_id) == 0; k++) {
+		for (k = i; k < n && ct_ids_uuid_key_eq(&m->ev[k].key,
+							&m->ev[i].key); k++) {
 			const struct ct_event *ev = m->ev[k].ev;
 
 			if (!g->seq && ev->u.message.has_seq)
@@ -338,14 +339,8 @@ static void ct_copy_null(struct ct_copybuf *c)
 static void ct_copy_uuid(struct ct_copybuf *c, const char *s)
 {
 	unsigned char u[16];
-	int i = 0;
 
-	for (; *s && i < 16; s++) {
-		if (*s == '-')
-			continue;
-		u[i++] = (unsigned char)(ct_repo_hex(s[0]) << 4 | ct_repo_hex(s[1]));
-		s++;
-	}
+	ct_ids_uuid_bytes(s, u);
 	ct_copy_bytes(c, u, sizeof(u));
 }
 
@@ -621,24 +616,27 @@ enum ct_repo_status ct_repo_msgs_write(struct ct_repo *repo, struct ct_repo_msgs
 	return st;
 }
 
-static int ct_msgs_cmp_str(const void *key, const void *elem)
+static int ct_msgs_cmp_key(const void *key, const void *elem)
 {
-	return strcmp((const char *)key, *(const char *const *)elem);
+	return ct_ids_uuid_key_cmp(key, elem);
 }
 
-void ct_repo_msgs_count_new(const struct ct_repo_msgs *m, const char *const *sessions,
-			    size_t nsessions, int64_t *counts)
+void ct_repo_msgs_count_new(const struct ct_repo_msgs *m,
+			    const struct ct_uuid_key *sessions, size_t nsessions,
+			    int64_t *counts)
 {
 	size_t i;
 
 	memset(counts, 0, nsessions * sizeof(*counts));
 	for (i = 0; i < m->ng; i++) {
-		const char *const *at;
+		struct ct_uuid_key key;
+		const struct ct_uuid_key *at;
 
 		if (m->g[i].exists)
 			continue;
-		at = bsearch(m->g[i].ver->session_id, sessions, nsessions,
-			     sizeof(*sessions), ct_msgs_cmp_str);
+		key = ct_ids_uuid_key(m->g[i].ver->session_id);
+		at = bsearch(&key, sessions, nsessions, sizeof(*sessions),
+			     ct_msgs_cmp_key);
 		if (at)
 			counts[at - sessions]++;
 	}

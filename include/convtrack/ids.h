@@ -10,12 +10,48 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Length of a canonical UUID string, without the terminating NUL. */
 #define CT_UUID_STRLEN 36
 
 /* Longest anonymous key or username in bytes (256 code points of UTF-8). */
 #define CT_IDS_NAME_MAX 1024
+
+/*
+ * A canonical UUID's 128 bits as two integers.  Keys order exactly as strcmp
+ * orders the lower-case strings, so a batch sorts and searches its ids by
+ * integer comparisons and still agrees with PostgreSQL and with strcmp.
+ */
+struct ct_uuid_key {
+	uint64_t hi, lo;
+};
+
+/*
+ * The key of uuid, a canonical UUID string (36 characters, as the event
+ * parser and PostgreSQL's uuid output write them; either case).
+ */
+struct ct_uuid_key ct_ids_uuid_key(const char *uuid);
+
+/* The 16 bytes of a canonical UUID string, in order (big-endian). */
+void ct_ids_uuid_bytes(const char *uuid, unsigned char out[16]);
+
+/* <0, 0, >0 as a orders before, equal to, after b. */
+static inline int ct_ids_uuid_key_cmp(const struct ct_uuid_key *a,
+				      const struct ct_uuid_key *b)
+{
+	if (a->hi != b->hi)
+		return a->hi < b->hi ? -1 : 1;
+	if (a->lo != b->lo)
+		return a->lo < b->lo ? -1 : 1;
+	return 0;
+}
+
+static inline bool ct_ids_uuid_key_eq(const struct ct_uuid_key *a,
+				      const struct ct_uuid_key *b)
+{
+	return a->hi == b->hi && a->lo == b->lo;
+}
 
 /*
  * Writes the lower-case canonical UUIDv5 of name (len bytes) in the contract

@@ -3,6 +3,8 @@
  * and of rule 1's anonymous key.  Expected UUIDs were computed
  * independently with Python's uuid.uuid5.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -56,9 +58,56 @@ static void test_keys(void)
 	CHECK(ct_ids_anonymous_key("dev-1", "p", sid, key, 4) == -1);
 }
 
+/* Keys and bytes of canonical UUIDs; key order is strcmp's order. */
+static void test_uuid_keys(void)
+{
+	static const unsigned char want[16] = {
+		0x2f, 0x1b, 0x6c, 0x1e, 0x8c, 0x1d, 0x4c, 0x59,
+		0x9a, 0x53, 0x0d, 0x5f, 0x5a, 0x7d, 0x3b, 0x11,
+	};
+	struct ct_uuid_key k = ct_ids_uuid_key("2f1b6c1e-8c1d-4c59-9a53-0d5f5a7d3b11");
+	struct ct_uuid_key up = ct_ids_uuid_key("2F1B6C1E-8C1D-4C59-9A53-0D5F5A7D3B11");
+	unsigned char b[16];
+	char s[200][CT_UUID_STRLEN + 1];
+	int i, j;
+
+	CHECK(k.hi == UINT64_C(0x2f1b6c1e8c1d4c59));
+	CHECK(k.lo == UINT64_C(0x9a530d5f5a7d3b11));
+	CHECK(ct_ids_uuid_key_eq(&k, &up));
+	ct_ids_uuid_bytes("2f1b6c1e-8c1d-4c59-9a53-0d5f5a7d3b11", b);
+	CHECK(memcmp(b, want, sizeof(want)) == 0);
+	k = ct_ids_uuid_key("ffffffff-ffff-ffff-ffff-ffffffffffff");
+	CHECK(k.hi == UINT64_MAX && k.lo == UINT64_MAX);
+	k = ct_ids_uuid_key("00000000-0000-0000-0000-000000000000");
+	CHECK(k.hi == 0 && k.lo == 0);
+
+	/* ids that share prefixes and differ in one digit, in either half */
+	srand(7);
+	for (i = 0; i < 200; i++) {
+		static const char hex[] = "0123456789abcdef";
+
+		for (j = 0; j < CT_UUID_STRLEN; j++)
+			s[i][j] = (j == 8 || j == 13 || j == 18 || j == 23) ? '-'
+			    : i > 0 && rand() % 4 ? s[i - 1][j] : hex[rand() % 16];
+		s[i][CT_UUID_STRLEN] = '\0';
+	}
+	for (i = 0; i < 200; i++) {
+		struct ct_uuid_key a = ct_ids_uuid_key(s[i]);
+
+		for (j = 0; j < 200; j++) {
+			struct ct_uuid_key c = ct_ids_uuid_key(s[j]);
+			int want_sign = strcmp(s[i], s[j]);
+			int got = ct_ids_uuid_key_cmp(&a, &c);
+
+			CHECK((want_sign > 0) == (got > 0) && (want_sign < 0) == (got < 0));
+		}
+	}
+}
+
 int main(void)
 {
 	test_uuid5();
+	test_uuid_keys();
 	test_placeholders();
 	test_keys();
 	return ct_check_done();
