@@ -194,7 +194,14 @@ def test_two_workers_purge_once():
         ctlib.expect_eq("texts after the replay", texts(c), after)
 
         # A late message (40 days old) to a purged, summarized session.
+        # Phase 1 may have summarized it twice already (its messages and
+        # its call_ended come on different topics, so a message can be
+        # applied after the first summary): what must hold is that the
+        # late message adds no version.
         sid = kinds["old"][0]
+        version_sql = ("SELECT summary_version FROM conversation_summaries"
+                       " WHERE session_id = '%s'" % sid)
+        version = c.sql(version_sql).strip()
         b = ctlib.Builder(805, base_us=t_first)
         late_mid = b.uuid()
         c.produce([b.msg(sid, 2.5, "One more thing about my balance.",
@@ -216,9 +223,8 @@ def test_two_workers_purge_once():
             for p in ports) >= 1)
         wait_for("the late message in the purge metric",
                  lambda: purged_metric(ports) == len(old_ids) + 1)
-        ctlib.expect_eq("summary versions of the purged session", c.sql(
-            "SELECT summary_version FROM conversation_summaries"
-            " WHERE session_id = '%s'" % sid).strip(), "1")
+        ctlib.expect_eq("summary version of the purged session after the"
+                        " late message", c.sql(version_sql).strip(), version)
         ctlib.expect_eq("summary events", len(events_of(c)), versions)
 
 
