@@ -582,10 +582,18 @@ struct ct_repo_cols {
 	struct ct_repo_msgs msgs;
 };
 
+/* The advisory lock key of a UUID already parsed: its first 64 bits. */
+static int64_t ct_repo_lock_key_of(const struct ct_uuid_key *k)
+{
+	return (int64_t)k->hi;
+}
+
 /* First 64 bits of a canonical UUID string: the advisory lock key. */
 int64_t ct_repo_lock_key(const char *uuid)
 {
-	return (int64_t)ct_ids_uuid_key(uuid).hi;
+	struct ct_uuid_key k = ct_ids_uuid_key(uuid);
+
+	return ct_repo_lock_key_of(&k);
 }
 
 static int ct_repo_cmp_i64(const void *a, const void *b)
@@ -785,7 +793,7 @@ static int ct_repo_cols_sessions(struct ct_repo_cols *c,
 			ct_pgarray_add(&c->structural, id);
 		if (messages)
 			ct_pgarray_add(&c->msg_sess, id);
-		c->base_locks[c->nbase++] = (int64_t)sorted[i].key.hi;
+		c->base_locks[c->nbase++] = ct_repo_lock_key_of(&sorted[i].key);
 		i = k;
 	}
 	free(sorted);
