@@ -12,8 +12,10 @@
  *   3. insert the facts (one statement per event type, unnest of arrays) and
  *      upsert messages (last writer in event time) and session counters;
  *   4. recompute from the facts, for the sessions and keys of the batch:
- *      session keys and users (rule 1), merges (rules 2, 11), session
- *      profiles (rule 3), user attributes (rule 6) and statistics (rule 4);
+ *      session keys and users (rule 1) with the sessions' profiles (rule 3)
+ *      in one rewrite, user attributes (rule 6), merges (rules 2, 11) and
+ *      rule 3 again where a merge moved (sql/009_session_links.sql), and
+ *      statistics (rule 4);
  *   5. check that every profile whose statistics changed was locked in 2; if
  *      a concurrent change made the set grow, roll back and start again with
  *      the larger set; else commit.
@@ -58,8 +60,7 @@ enum ct_repo_stmt {
 	STMT_AUDIT_CREATED,
 	STMT_ENSURE_PROFILES,
 	STMT_USER_ATTRS,
-	STMT_MERGES,
-	STMT_SESSION_PROFILES,
+	STMT_LINK_SESSIONS,
 	STMT_STATS_IDS,
 	STMT_STATS,
 	STMT_CANDIDATES,
@@ -144,18 +145,25 @@ static const char SQL_SESSIONS[] =
  * Rule 1 and the session attributes, from the facts, for sessions $1: key
  * and participant from the earliest participant_joined, room from the
  * latest, user from the earliest authenticated, end from the latest
- * call_ended (reason and duration from the latest carrying them).
+ * call_ended (reason and duration from the latest carrying them).  In the
+ * same rewrite, rule 3 from the profiles as they are before rule 2 runs
+ * (ENSURE_PROFILES has created the batch's): ct_link_sessions() finishes
+ * it (sql/009_session_links.sql).  Returns the sessions whose profile
+ * changed, with their old and new profile.
  */
 static const char SQL_REFRESH_SESSIONS[] =
-	"UPDATE agent_sessions s SET"
+	"WITH moved AS (UPDATE agent_sessions s SET"
 	"  anonymous_id = ej.anonymous_key, participant_id = ej.participant_id,"
 	"  room_id = lj.room_id, authenticated_username = ea.username,"
 	"  auth_at = ea.occurred_at, auth_event_id = ea.event_id,"
 	"  ended_at = COALESCE(le.occurred_at, s.stale_ended_at),"
 	"  end_reason = CASE WHEN le.occurred_at IS NOT NULL THEN lr.reason"
 	"   WHEN s.stale_ended_at IS NOT NULL THEN 'stale' END,"
-	"  duration_seconds = ld.duration_seconds, updated_at = now()"
+	"  duration_seconds = ld.duration_seconds,"
+	"  profile_id = COALESCE(u.id, a.merged_into_profile_id, a.id),"
+	"  updated_at = now()"
 	" FROM unnest($1::uuid[]) AS r(sid)"
+	" JOIN agent_sessions o ON o.session_id = r.sid"
 	" LEFT JOIN LATERAL (SELECT anonymous_key, participant_id"
 	"   FROM participant_joins WHERE session_id = r.sid"
 	"   ORDER BY occurred_at, event_id LIMIT 1) ej ON true"
@@ -174,7 +182,12 @@ static const char SQL_REFRESH_SESSIONS[] =
 	" LEFT JOIN LATERAL (SELECT duration_seconds FROM call_ends"
 	"   WHERE session_id = r.sid AND duration_seconds IS NOT NULL"
 	"   ORDER BY occurred_at DESC, event_id DESC LIMIT 1) ld ON true"
-	" WHERE s.session_id = r.sid";
+	" LEFT JOIN user_profiles u ON u.username = ea.username"
+	" LEFT JOIN user_profiles a ON a.anonymous_id = ej.anonymous_key"
+	" WHERE s.session_id = r.sid"
+	" RETURNING s.session_id, o.profile_id AS old_id, s.profile_id AS new_id)"
+	" SELECT session_id, old_id, new_id FROM moved"
+	"  WHERE old_id IS DISTINCT FROM new_id";
 
 /*
  * Rule 1: one profile per anonymous key ($1 ids, $2 keys) and username.
@@ -239,15 +252,17 @@ static const char SQL_USER_ATTRS[] =
 	"   IS DISTINCT FROM (x.phone, x.email, x.phone_hash, x.email_hash)"
 	" RETURNING p.id";
 
-/* $2 merge.shared_device_policy (sql/006_merge_ledger.sql). */
-static const char SQL_MERGES[] = "SELECT ct_refresh_merges($1::text[], $2::text)";
-
-/* Rule 3; the fourth column says whether the session has a summary. */
-static const char SQL_SESSION_PROFILES[] =
+/*
+ * Rules 2 and 3 after SQL_REFRESH_SESSIONS, whose moves are $3..$5
+ * (sql/009_session_links.sql); $2 merge.shared_device_policy.  The fourth
+ * column says whether the session has a summary.
+ */
+static const char SQL_LINK_SESSIONS[] =
 	"SELECT x.old_profile_id, x.new_profile_id, x.session_id,"
 	"  EXISTS (SELECT 1 FROM conversation_summaries c"
 	"   WHERE c.session_id = x.session_id)"
-	" FROM ct_refresh_session_profiles($1::text[], $2::uuid[]) x";
+	" FROM ct_link_sessions($1::text[], $2::text, $3::uuid[], $4::uuid[],"
+	"  $5::uuid[]) x";
 
 /*
  * The profiles whose statistics the batch may change: those of its
@@ -328,8 +343,7 @@ static const struct {
 	[STMT_AUDIT_CREATED] = { "ct_audit_created", SQL_AUDIT_CREATED, 10 },
 	[STMT_ENSURE_PROFILES] = { "ct_ensure_profiles", SQL_ENSURE_PROFILES, 4 },
 	[STMT_USER_ATTRS] = { "ct_user_attrs", SQL_USER_ATTRS, 1 },
-	[STMT_MERGES] = { "ct_merges", SQL_MERGES, 2 },
-	[STMT_SESSION_PROFILES] = { "ct_session_profiles", SQL_SESSION_PROFILES, 2 },
+	[STMT_LINK_SESSIONS] = { "ct_link_sessions", SQL_LINK_SESSIONS, 5 },
 	[STMT_STATS_IDS] = { "ct_stats_ids", SQL_STATS_IDS, 3 },
 	[STMT_STATS] = { "ct_stats", SQL_STATS, 1 },
 	[STMT_CANDIDATES] = { "ct_candidates", SQL_CANDIDATES, 2 },
@@ -1018,11 +1032,6 @@ static enum ct_repo_status ct_repo_write_messages(struct ct_repo *repo,
 	return st;
 }
 
-/*
- * Step 4 for the structural part of the batch: session attributes,
- * profiles, user attributes, merges and session profiles.  The profiles
- * sessions moved between are added to moved.
- */
 /* Adds column col of every row of res to arr (NULLs skipped); clears res. */
 static void ct_repo_collect(PGresult *res, int col, struct ct_pgarray *arr)
 {
@@ -1051,6 +1060,25 @@ static enum ct_repo_status ct_repo_audit_created(struct ct_repo *repo,
 	return ct_repo_run(repo, STMT_AUDIT_CREATED, p, NULL);
 }
 
+/* Adds each row of res (session, old profile, new profile) to moves. */
+static void ct_repo_collect_moves(PGresult *res, struct ct_pgarray moves[3])
+{
+	int r, k;
+
+	for (r = 0; r < PQntuples(res); r++)
+		for (k = 0; k < 3; k++)
+			ct_pgarray_add(&moves[k], PQgetisnull(res, r, k) ? NULL :
+				       PQgetvalue(res, r, k));
+	PQclear(res);
+}
+
+/*
+ * Step 4 for the structural part of the batch: profiles, session attributes
+ * with their profiles, user attributes, merges and the sessions that move
+ * with them.  The profiles sessions moved between are added to moved (those
+ * of summarized sessions also to moved_summarized), the sessions whose
+ * profile or candidates changed to moved_sessions.
+ */
 static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 					  struct ct_repo_cols *c,
 					  struct ct_pgarray *keys,
@@ -1058,24 +1086,29 @@ static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 					  struct ct_pgarray *moved_summarized,
 					  struct ct_pgarray *moved_sessions)
 {
-	struct ct_pgarray users;
-	const char *p[4];
+	struct ct_pgarray users, moves[3];
+	const char *p[5];
 	enum ct_repo_status st;
 	PGresult *res;
+	int k;
 
-	p[0] = ct_pgarray_str(&c->structural);
-	st = ct_repo_run(repo, STMT_REFRESH_SESSIONS, p, NULL);
-	if (st != CT_REPO_OK)
-		return st;
-	st = ct_repo_audit_created(repo, c);
-	if (st != CT_REPO_OK)
-		return st;
-	p[0] = ct_pgarray_str(&c->key_ids);
-	p[1] = ct_pgarray_str(&c->keys);
-	p[2] = ct_pgarray_str(&c->user_ids);
-	p[3] = ct_pgarray_str(&c->users);
-	st = ct_repo_run(repo, STMT_ENSURE_PROFILES, p, NULL);
 	ct_pgarray_init(&users);
+	for (k = 0; k < 3; k++)
+		ct_pgarray_init(&moves[k]);
+	st = ct_repo_audit_created(repo, c);
+	if (st == CT_REPO_OK) {
+		p[0] = ct_pgarray_str(&c->key_ids);
+		p[1] = ct_pgarray_str(&c->keys);
+		p[2] = ct_pgarray_str(&c->user_ids);
+		p[3] = ct_pgarray_str(&c->users);
+		st = ct_repo_run(repo, STMT_ENSURE_PROFILES, p, NULL);
+	}
+	if (st == CT_REPO_OK) {
+		p[0] = ct_pgarray_str(&c->structural);
+		st = ct_repo_run(repo, STMT_REFRESH_SESSIONS, p, &res);
+		if (st == CT_REPO_OK)
+			ct_repo_collect_moves(res, moves);
+	}
 	if (st == CT_REPO_OK && c->nauths) {
 		p[0] = ct_pgarray_str(&c->users);
 		st = ct_repo_run(repo, STMT_USER_ATTRS, p, &res);
@@ -1085,19 +1118,17 @@ static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 	if (st == CT_REPO_OK) {
 		p[0] = ct_pgarray_str(keys);
 		p[1] = repo->shared_device_policy;
-		st = ct_repo_run(repo, STMT_MERGES, p, NULL);
-	}
-	if (st == CT_REPO_OK) {
-		p[0] = ct_pgarray_str(keys);
-		p[1] = ct_pgarray_str(&c->structural);
-		st = ct_repo_run(repo, STMT_SESSION_PROFILES, p, &res);
+		for (k = 0; k < 3; k++)
+			if (!(p[2 + k] = ct_pgarray_str(&moves[k])))
+				st = CT_REPO_TRANSIENT;
+		if (st == CT_REPO_OK)
+			st = ct_repo_run(repo, STMT_LINK_SESSIONS, p, &res);
 	}
 	if (st == CT_REPO_OK) {
 		int r;
 
 		for (r = 0; r < PQntuples(res); r++) {
 			bool summarized = *PQgetvalue(res, r, 3) == 't';
-			int k;
 
 			for (k = 0; k < 2; k++) {
 				if (PQgetisnull(res, r, k))
@@ -1116,6 +1147,8 @@ static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 	if (st == CT_REPO_OK)
 		ct_repo_collect(res, 0, moved_sessions);
 	ct_pgarray_free(&users);
+	for (k = 0; k < 3; k++)
+		ct_pgarray_free(&moves[k]);
 	return st;
 }
 

@@ -13,7 +13,9 @@ worker:
   merge.shared_device_policy = session it is not merged, and
   `convtrack shared-devices apply-policy` re-applies either policy;
 - every kind of profile change appends audit rows, without personal
-  values, and a replay adds none; statistics alone add none.
+  values, and a replay adds none; statistics alone add none;
+- a session that joins in the batch that merges its device is audited
+  once, on the profile it ends in (sql/009_session_links.sql).
 """
 
 import json
@@ -373,7 +375,51 @@ def test_audit_kinds():
         expect_eq("audit rows after a replay", audit_count(c), n_audit)
 
 
-TESTS = [test_merge_unmerge_replay, test_shared_device_policy, test_audit_kinds]
+def test_merge_in_the_joining_batch():
+    """A device's first session joins in the batch that also logs the device
+    in (another session): the worker puts the new session on the anonymous
+    profile in its rule 1 update, then rule 2 merges the device and rule 3
+    moves the session on.  The audit shows the net move only: one
+    'session_linked' on the user, none on the anonymous profile."""
+    b = ctlib.Builder(6034)
+    dev = "watch-" + b.uuid()[:8]
+    user = "chipo-" + dev[-6:]
+    s1, s2 = b.uuid(), b.uuid()
+    anon, uid = A(dev), U(user)
+    with ctlib.case("ledger_one_batch") as c:
+        j1, j2 = b.join(s1, 0, anonymous_id=dev), b.join(s2, 10, anonymous_id=dev)
+        login = b.auth(s2, 11, user)
+        events = [j1, b.msg(s1, 1, "hello"), j2, login]
+        c.produce(events)
+        # produced before the worker starts, and a long batch wait: one batch
+        c.start_worker({"CONVTRACK_BATCH_MAX_WAIT_MS": "3000"})
+        c.wait_caught_up(120)
+        tl = Timeline(c)
+        tl.delivered = list(events)
+        st = tl.check("one batch")
+        expect_eq("s1 with the user", rows(st, "sessions")[s1]["profile_id"],
+                  uid)
+        xmins = c.sql(
+            "SELECT (SELECT xmin FROM participant_joins WHERE event_id = '%s')"
+            " = (SELECT xmin FROM session_authentications WHERE event_id = '%s')"
+            % (j1.payload["event_id"], login.payload["event_id"])).strip()
+        if xmins != "t":
+            raise TestFailure("the join of s1 and the login of s2 were applied"
+                              " in different transactions: this test needs"
+                              " them in one batch")
+        expect_kinds("anonymous profile", kinds(c, anon), ["created", "merged"])
+        moves = [r for r in audit(c) if r["kind"] in ("session_linked",
+                                                      "session_unlinked")]
+        expect_eq("session moves", sorted(
+            (r["profile_id"], r["kind"], r["detail"]["from_profile_id"] or "",
+             tuple(r["detail"]["sessions"]), r["event_id"]) for r in moves),
+            sorted([(uid, "session_linked", "", (s1,), j1.payload["event_id"]),
+                    (uid, "session_linked", "", (s2,),
+                     login.payload["event_id"])]))
+
+
+TESTS = [test_merge_unmerge_replay, test_shared_device_policy, test_audit_kinds,
+         test_merge_in_the_joining_batch]
 
 if __name__ == "__main__":
     ctlib.main(TESTS, parallel=3)
