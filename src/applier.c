@@ -93,14 +93,16 @@ int ct_applier_screen(struct ct_applier_item *items, size_t n)
 }
 
 /*
- * Applies the events evs[0..n) (pointing into items through idx).  A
- * permanent failure splits the range in halves until one event is left,
- * which is dead-lettered with the SQLSTATE.
+ * Applies the events evs[0..n) (pointing into items through idx), with
+ * their columns batch when it was built ahead (else NULL).  A permanent
+ * failure splits the range in halves until one event is left, which is
+ * dead-lettered with the SQLSTATE.
  */
 static enum ct_repo_status ct_applier_range(struct ct_repo *repo,
 					    struct ct_applier_item *items,
 					    const struct ct_event **evs,
 					    size_t *idx, size_t n,
+					    struct ct_repo_batch *batch,
 					    struct ct_applier_stats *stats)
 {
 	struct ct_repo_rejection *rej;
@@ -113,7 +115,10 @@ static enum ct_repo_status ct_applier_range(struct ct_repo *repo,
 	rej = malloc(n * sizeof(*rej));
 	if (!rej)
 		return CT_REPO_TRANSIENT;
-	st = ct_repo_apply(repo, evs, n, rej, &nrej, &retries);
+	if (batch)
+		st = ct_repo_apply_batch(repo, batch, rej, &nrej, &retries);
+	else
+		st = ct_repo_apply(repo, evs, n, rej, &nrej, &retries);
 	stats->lock_retries += retries;
 	if (st == CT_REPO_OK) {
 		stats->applied += n;
@@ -138,7 +143,7 @@ static enum ct_repo_status ct_applier_range(struct ct_repo *repo,
 			evs[kept] = evs[i];
 			idx[kept++] = idx[i];
 		}
-		st = ct_applier_range(repo, items, evs, idx, kept, stats);
+		st = ct_applier_range(repo, items, evs, idx, kept, NULL, stats);
 	} else if (st == CT_REPO_PERMANENT && n == 1) {
 		struct ct_applier_item *it = &items[idx[0]];
 		const char *msg = ct_repo_error(repo);
@@ -151,12 +156,101 @@ static enum ct_repo_status ct_applier_range(struct ct_repo *repo,
 	} else if (st == CT_REPO_PERMANENT) {
 		size_t half = n / 2;
 
-		st = ct_applier_range(repo, items, evs, idx, half, stats);
+		st = ct_applier_range(repo, items, evs, idx, half, NULL, stats);
 		if (st == CT_REPO_OK)
 			st = ct_applier_range(repo, items, evs + half, idx + half,
-					      n - half, stats);
+					      n - half, NULL, stats);
 	}
 	free(rej);
+	return st;
+}
+
+/* What ct_applier_plan() works out (applier.h). */
+struct ct_applier_plan {
+	const struct ct_event **evs; /* the events to apply */
+	size_t *idx;		     /* their positions in items */
+	size_t m;
+	struct ct_repo_batch *batch; /* their columns, or NULL */
+};
+
+void ct_applier_plan_free(struct ct_applier_plan *plan)
+{
+	if (!plan)
+		return;
+	ct_repo_batch_free(plan->batch);
+	free(plan->evs);
+	free(plan->idx);
+	free(plan);
+}
+
+/* The screen and the list of events to apply; batch left NULL. */
+static struct ct_applier_plan *ct_applier_screen_plan(struct ct_applier_item *items,
+						      size_t n)
+{
+	struct ct_applier_plan *plan = calloc(1, sizeof(*plan));
+	size_t i;
+
+	if (!plan)
+		return NULL;
+	plan->evs = malloc((n + 1) * sizeof(*plan->evs));
+	plan->idx = malloc((n + 1) * sizeof(*plan->idx));
+	if (!plan->evs || !plan->idx || ct_applier_screen(items, n) < 0) {
+		ct_applier_plan_free(plan);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (!items[i].valid || items[i].dead_letter || items[i].duplicate ||
+		    items[i].ev.type == CT_EVENT_ERASURE_REQUESTED)
+			continue;
+		plan->evs[plan->m] = &items[i].ev;
+		plan->idx[plan->m++] = i;
+	}
+	return plan;
+}
+
+int ct_applier_plan(struct ct_applier_item *items, size_t n,
+		    struct ct_applier_plan **out)
+{
+	struct ct_applier_plan *plan = ct_applier_screen_plan(items, n);
+
+	*out = NULL;
+	if (!plan)
+		return -1;
+	if (plan->m && ct_repo_batch_build(plan->evs, plan->m, &plan->batch) < 0) {
+		ct_applier_plan_free(plan);
+		return -1;
+	}
+	*out = plan;
+	return 0;
+}
+
+/* ct_applier_apply with *plan when set (used, freed and cleared). */
+static enum ct_repo_status ct_applier_apply_plan(struct ct_repo *repo,
+						 struct ct_applier_item *items,
+						 size_t n,
+						 struct ct_applier_plan **plan,
+						 struct ct_applier_stats *stats)
+{
+	struct ct_applier_stats local = { 0 };
+	struct ct_applier_plan *p = plan ? *plan : NULL;
+	enum ct_repo_status st;
+	size_t i;
+
+	if (plan)
+		*plan = NULL;
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof(*stats));
+	if (!p && !(p = ct_applier_screen_plan(items, n)))
+		return CT_REPO_TRANSIENT;
+	for (i = 0; i < n; i++)
+		if (items[i].duplicate)
+			stats->duplicates++;
+	st = ct_applier_range(repo, items, p->evs, p->idx, p->m, p->batch, stats);
+	for (i = 0; i < n; i++)
+		if (items[i].dead_letter)
+			stats->dead_lettered++;
+	ct_applier_plan_free(p);
 	return st;
 }
 
@@ -164,39 +258,7 @@ enum ct_repo_status ct_applier_apply(struct ct_repo *repo,
 				     struct ct_applier_item *items, size_t n,
 				     struct ct_applier_stats *stats)
 {
-	struct ct_applier_stats local = { 0 };
-	const struct ct_event **evs;
-	enum ct_repo_status st;
-	size_t *idx, i, m = 0;
-
-	if (!stats)
-		stats = &local;
-	memset(stats, 0, sizeof(*stats));
-	if (ct_applier_screen(items, n) < 0)
-		return CT_REPO_TRANSIENT;
-	evs = malloc((n + 1) * sizeof(*evs));
-	idx = malloc((n + 1) * sizeof(*idx));
-	if (!evs || !idx) {
-		free(evs);
-		free(idx);
-		return CT_REPO_TRANSIENT;
-	}
-	for (i = 0; i < n; i++) {
-		if (items[i].duplicate)
-			stats->duplicates++;
-		if (!items[i].valid || items[i].dead_letter || items[i].duplicate ||
-		    items[i].ev.type == CT_EVENT_ERASURE_REQUESTED)
-			continue;
-		evs[m] = &items[i].ev;
-		idx[m++] = i;
-	}
-	st = ct_applier_range(repo, items, evs, idx, m, stats);
-	for (i = 0; i < n; i++)
-		if (items[i].dead_letter)
-			stats->dead_lettered++;
-	free(evs);
-	free(idx);
-	return st;
+	return ct_applier_apply_plan(repo, items, n, NULL, stats);
 }
 
 /* Below this many records a batch is applied on one connection. */
@@ -243,6 +305,7 @@ enum ct_repo_status ct_applier_apply_parallel(struct ct_repo *const *repos,
 					      size_t nrepos,
 					      struct ct_applier_item *items,
 					      size_t n,
+					      struct ct_applier_plan **plan,
 					      struct ct_applier_stats *stats,
 					      struct ct_repo **failed)
 {
@@ -254,7 +317,12 @@ enum ct_repo_status ct_applier_apply_parallel(struct ct_repo *const *repos,
 	if (failed)
 		*failed = repos[0];
 	if (nrepos <= 1 || n < CT_APPLIER_PARALLEL_MIN)
-		return ct_applier_apply(repos[0], items, n, stats);
+		return ct_applier_apply_plan(repos[0], items, n, plan, stats);
+	/* the parts build their own columns */
+	if (plan) {
+		ct_applier_plan_free(*plan);
+		*plan = NULL;
+	}
 	memset(stats, 0, sizeof(*stats));
 	parts = calloc(nrepos, sizeof(*parts));
 	threads = calloc(nrepos, sizeof(*threads));

@@ -87,6 +87,7 @@ struct ct_batch {
 	size_t n, cap;
 	size_t bytes;
 	struct ct_privacy_stats redacted; /* what redaction found in it */
+	struct ct_applier_plan *plan; /* worked out ahead, or NULL */
 	bool done; /* applied and its offsets stored: to be emptied */
 };
 
@@ -202,6 +203,8 @@ static void ct_consumer_batch_clear(struct ct_batch *b)
 		ct_event_clear(&b->items[i].ev);
 		free(b->recs[i]);
 	}
+	ct_applier_plan_free(b->plan);
+	b->plan = NULL;
 	b->n = 0;
 	b->bytes = 0;
 	b->done = false;
@@ -508,7 +511,7 @@ static int ct_consumer_finish(struct ct_consumer *c, struct ct_batch *b,
 		int64_t give_up_at;
 
 		st = ct_applier_apply_parallel(c->repos, c->nrepos, b->items, b->n,
-					       &stats, &failed);
+					       &b->plan, &stats, &failed);
 		if (st == CT_REPO_OK) {
 			failed = c->repos[0];
 			st = ct_applier_erase(failed, b->items, b->n, &stats);
@@ -848,6 +851,21 @@ static void ct_consumer_fill(struct ct_consumer *c)
 		       b->n, ct_consumer_now_ms() - begin);
 }
 
+/*
+ * Works out what applying b needs no database for (ct_applier_plan()), on
+ * the main thread while the database thread is still busy with the
+ * previous batch: the sorts and columns are then off the database thread,
+ * which the throughput waits on.  Not with batch.parallelism > 1 (each part
+ * builds its own).  Out of memory, the database thread works it out.
+ */
+static void ct_consumer_plan(struct ct_consumer *c, struct ct_batch *b)
+{
+	if (c->nrepos != 1 || b->n == 0 || b->plan)
+		return;
+	if (ct_applier_plan(b->items, b->n, &b->plan) < 0)
+		b->plan = NULL;
+}
+
 /* Refreshes the lag gauges of the owned partitions from cached watermarks. */
 static void ct_consumer_update_lag(struct ct_consumer *c)
 {
@@ -902,6 +920,7 @@ int ct_consumer_run(struct ct_consumer *c, struct ct_repo *const *repos,
 	       c->cfg->topic_profile_erasure_requested, c->cfg->kafka_group_id);
 	while (!*stop && !c->fatal) {
 		ct_consumer_fill(c);
+		ct_consumer_plan(c, c->filling);
 		rc = ct_consumer_wait_idle(c);
 		if (rc < 0)
 			c->fatal = true;

@@ -1281,14 +1281,46 @@ static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
 	return st;
 }
 
-enum ct_repo_status ct_repo_apply(struct ct_repo *repo,
-				  const struct ct_event *const *events, size_t n,
-				  struct ct_repo_rejection *rejected,
-				  size_t *nrejected, int *lock_retries)
+/* A batch's columns, built before its transaction (repo.h). */
+struct ct_repo_batch {
+	const struct ct_event *const *events;
+	size_t n;
+	struct ct_repo_cols cols;
+};
+
+int ct_repo_batch_build(const struct ct_event *const *events, size_t n,
+			struct ct_repo_batch **out)
+{
+	struct ct_repo_batch *b = calloc(1, sizeof(*b));
+
+	*out = NULL;
+	if (!b)
+		return -1;
+	b->events = events;
+	b->n = n;
+	if (ct_repo_cols_build(&b->cols, events, n) < 0 ||
+	    ct_repo_cols_failed(&b->cols)) {
+		ct_repo_batch_free(b);
+		return -1;
+	}
+	*out = b;
+	return 0;
+}
+
+void ct_repo_batch_free(struct ct_repo_batch *b)
+{
+	if (!b)
+		return;
+	ct_repo_cols_free(&b->cols);
+	free(b);
+}
+
+enum ct_repo_status ct_repo_apply_batch(struct ct_repo *repo, struct ct_repo_batch *b,
+					struct ct_repo_rejection *rejected,
+					size_t *nrejected, int *lock_retries)
 {
 	struct ct_repo_locks extra = { 0 };
 	struct ct_repo_deny *deny = NULL;
-	struct ct_repo_cols cols;
 	enum ct_repo_status st;
 	bool grew = false;
 	int round;
@@ -1296,20 +1328,18 @@ enum ct_repo_status ct_repo_apply(struct ct_repo *repo,
 	*nrejected = 0;
 	if (lock_retries)
 		*lock_retries = 0;
-	if (n == 0)
+	if (b->n == 0)
 		return CT_REPO_OK;
 	st = ct_repo_ready(repo);
 	if (st != CT_REPO_OK)
 		return st;
-	if (ct_repo_cols_build(&cols, events, n) < 0 || ct_repo_cols_failed(&cols) ||
-	    ct_repo_deny_build(repo, events, n, cols.sess_ids, cols.nsess,
-			       &deny) < 0) {
+	if (ct_repo_deny_build(repo, b->events, b->n, b->cols.sess_ids,
+			       b->cols.nsess, &deny) < 0) {
 		snprintf(repo->err, sizeof(repo->err), "out of memory building a batch");
-		ct_repo_cols_free(&cols);
 		return CT_REPO_TRANSIENT;
 	}
 	for (round = 0; round < CT_REPO_MAX_LOCK_ROUNDS; round++) {
-		st = ct_repo_apply_once(repo, &cols, deny, &extra, rejected,
+		st = ct_repo_apply_once(repo, &b->cols, deny, &extra, rejected,
 					nrejected, &grew);
 		if (st != CT_REPO_OK || !grew)
 			break;
@@ -1324,7 +1354,24 @@ enum ct_repo_status ct_repo_apply(struct ct_repo *repo,
 	}
 	free(extra.v);
 	ct_repo_deny_free(deny);
-	ct_repo_cols_free(&cols);
+	return st;
+}
+
+enum ct_repo_status ct_repo_apply(struct ct_repo *repo,
+				  const struct ct_event *const *events, size_t n,
+				  struct ct_repo_rejection *rejected,
+				  size_t *nrejected, int *lock_retries)
+{
+	struct ct_repo_batch *b;
+	enum ct_repo_status st;
+
+	*nrejected = 0;
+	if (ct_repo_batch_build(events, n, &b) < 0) {
+		snprintf(repo->err, sizeof(repo->err), "out of memory building a batch");
+		return CT_REPO_TRANSIENT;
+	}
+	st = ct_repo_apply_batch(repo, b, rejected, nrejected, lock_retries);
+	ct_repo_batch_free(b);
 	return st;
 }
 

@@ -59,17 +59,38 @@ enum ct_repo_status ct_applier_apply(struct ct_repo *repo,
 	__attribute__((warn_unused_result));
 
 /*
+ * The part of ct_applier_apply that needs no database, done ahead: the
+ * screen (ct_applier_screen() marks the items) and the columns of the
+ * events to apply (ct_repo_batch_build()).  The consumer makes the plan of
+ * a batch on its main thread while the database thread applies the
+ * previous one.  The items are borrowed until the plan is freed; -1 when
+ * out of memory.
+ */
+struct ct_applier_plan;
+
+int ct_applier_plan(struct ct_applier_item *items, size_t n,
+		    struct ct_applier_plan **out)
+	__attribute__((warn_unused_result));
+
+void ct_applier_plan_free(struct ct_applier_plan *plan);
+
+/*
  * Like ct_applier_apply, over nrepos connections at once: the batch is split
  * by session (every event of a session goes to the same part) and the parts
  * are applied concurrently, each in its own transactions, under the same
  * locks that make several workers safe.  With one connection, or a small
  * batch, this is ct_applier_apply on repos[0].  On failure *failed (may be
- * NULL) names the connection whose ct_repo_error() says why.
+ * NULL) names the connection whose ct_repo_error() says why.  plan (may be
+ * NULL) points to ct_applier_plan()'s plan of these items, or NULL: a
+ * first attempt on one connection uses it instead of working it out again;
+ * either way it is freed and *plan cleared, so that an attempt after a
+ * failure works everything out afresh.
  */
 enum ct_repo_status ct_applier_apply_parallel(struct ct_repo *const *repos,
 					      size_t nrepos,
 					      struct ct_applier_item *items,
 					      size_t n,
+					      struct ct_applier_plan **plan,
 					      struct ct_applier_stats *stats,
 					      struct ct_repo **failed)
 	__attribute__((warn_unused_result));

@@ -110,6 +110,28 @@ enum ct_repo_status ct_repo_apply(struct ct_repo *repo,
 				  size_t *nrejected, int *lock_retries)
 	__attribute__((warn_unused_result));
 
+/*
+ * ct_repo_apply in two steps, so that the work that needs no database can
+ * be done ahead, on another thread, while the connection is busy with the
+ * previous batch: ct_repo_batch_build() sorts events[0..n) and builds the
+ * columns of the batch's statements (pure: no connection; the events are
+ * borrowed until the batch is freed; -1 when out of memory), and
+ * ct_repo_apply_batch() runs the transaction, as ct_repo_apply does.  A
+ * batch may be applied again after a failure (the same events).
+ */
+struct ct_repo_batch;
+
+int ct_repo_batch_build(const struct ct_event *const *events, size_t n,
+			struct ct_repo_batch **out)
+	__attribute__((warn_unused_result));
+
+enum ct_repo_status ct_repo_apply_batch(struct ct_repo *repo, struct ct_repo_batch *b,
+					struct ct_repo_rejection *rejected,
+					size_t *nrejected, int *lock_retries)
+	__attribute__((warn_unused_result));
+
+void ct_repo_batch_free(struct ct_repo_batch *b);
+
 /* ---- summaries (rules 7-10), stale sweeps (rule 8), outbox ---- */
 
 /*
