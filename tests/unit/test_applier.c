@@ -1,7 +1,8 @@
 /*
  * Unit tests of the applier's screening of a batch (pure): redeliveries
  * inside a batch are marked duplicate, a message_id reused under another
- * session is dead-lettered, and invalid records are left alone.
+ * session is dead-lettered, and invalid records are left alone; a plan
+ * made ahead (ct_applier_plan) screens the same way.
  */
 #include <string.h>
 
@@ -60,5 +61,20 @@ int main(void)
 	strcpy(it[1].ev.session_id, S1);
 	CHECK(ct_applier_screen(it, 2) == 0);
 	CHECK(!it[0].duplicate && !it[1].duplicate);
+
+	/* a plan, made ahead of the database, screens the batch the same way */
+	{
+		struct ct_applier_plan *plan = NULL;
+
+		set_msg(&it[0], E1, S1, M1);
+		set_msg(&it[1], E1, S1, M1);
+		set_msg(&it[2], E3, S2, M1);
+		set_msg(&it[3], E4, S2, M2);
+		CHECK(ct_applier_plan(it, 4, &plan) == 0);
+		CHECK(plan != NULL);
+		CHECK(!it[0].duplicate && it[1].duplicate);
+		CHECK(it[2].dead_letter && !it[3].dead_letter);
+		ct_applier_plan_free(plan);
+	}
 	return ct_check_done();
 }
