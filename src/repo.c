@@ -126,12 +126,20 @@ static const char SQL_ENDS[] =
 	" ON CONFLICT (event_id) DO NOTHING";
 
 /*
- * Session counters, after the messages (repo_messages.c): $1..$3 every
- * session of the batch with its earliest and latest event time, $4 the
- * messages newly stored for it.
+ * Session counters, after the messages (repo_messages.c): $1..$3 the
+ * sessions of the batch with messages only, with their earliest and latest
+ * event time, $4 the messages newly stored for each.  The sessions with
+ * structural events ($5..$7) are only created here when new: the rule 1
+ * update counts them in the same rewrite (SQL_REFRESH_SESSIONS), so that a
+ * join does not rewrite its session twice (neither rewrite is HOT).
  */
 static const char SQL_SESSIONS[] =
-	"INSERT INTO agent_sessions AS s (session_id, started_at, last_event_at,"
+	"WITH structural AS (INSERT INTO agent_sessions (session_id, started_at,"
+	"   last_event_at, message_count)"
+	"  SELECT sid, lo, hi, 0 FROM unnest($5::uuid[], $6::timestamptz[],"
+	"   $7::timestamptz[]) AS x(sid, lo, hi)"
+	"  ON CONFLICT (session_id) DO NOTHING)"
+	" INSERT INTO agent_sessions AS s (session_id, started_at, last_event_at,"
 	"  message_count)"
 	" SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[],"
 	"  $4::int[])"
@@ -146,10 +154,11 @@ static const char SQL_SESSIONS[] =
  * and participant from the earliest participant_joined, room from the
  * latest, user from the earliest authenticated, end from the latest
  * call_ended (reason and duration from the latest carrying them).  In the
- * same rewrite, rule 3 from the profiles as they are before rule 2 runs
- * (ENSURE_PROFILES has created the batch's): ct_link_sessions() finishes
- * it (sql/009_session_links.sql).  Returns the sessions whose profile
- * changed, with their old and new profile.
+ * same rewrite, the batch's counters of the session ($2..$4, as
+ * SQL_SESSIONS's $2..$4) and rule 3 from the profiles as they are before
+ * rule 2 runs (ENSURE_PROFILES has created the batch's): ct_link_sessions()
+ * finishes it (sql/009_session_links.sql).  Returns the sessions whose
+ * profile changed, with their old and new profile.
  */
 static const char SQL_REFRESH_SESSIONS[] =
 	"WITH moved AS (UPDATE agent_sessions s SET"
@@ -161,8 +170,12 @@ static const char SQL_REFRESH_SESSIONS[] =
 	"   WHEN s.stale_ended_at IS NOT NULL THEN 'stale' END,"
 	"  duration_seconds = ld.duration_seconds,"
 	"  profile_id = COALESCE(u.id, a.merged_into_profile_id, a.id),"
-	"  updated_at = now()"
-	" FROM unnest($1::uuid[]) AS r(sid)"
+	"  started_at = LEAST(s.started_at, r.lo),"
+	"  last_event_at = GREATEST(s.last_event_at, r.hi),"
+	"  message_count = s.message_count + r.n,"
+	"  last_applied_at = now(), updated_at = now()"
+	" FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::int[])"
+	"  AS r(sid, lo, hi, n)"
 	" JOIN agent_sessions o ON o.session_id = r.sid"
 	" LEFT JOIN LATERAL (SELECT anonymous_key, participant_id"
 	"   FROM participant_joins WHERE session_id = r.sid"
@@ -338,8 +351,8 @@ static const struct {
 	[STMT_ENDS] = { "ct_ends", SQL_ENDS, 5 },
 	[STMT_MSG_PROBE] = { CT_STMT_MSG_PROBE, CT_SQL_MSG_PROBE, 1 },
 	[STMT_MSG_UPSERT] = { CT_STMT_MSG_UPSERT, CT_SQL_MSG_UPSERT, 8 },
-	[STMT_SESSIONS] = { "ct_sessions", SQL_SESSIONS, 4 },
-	[STMT_REFRESH_SESSIONS] = { "ct_refresh_sessions", SQL_REFRESH_SESSIONS, 1 },
+	[STMT_SESSIONS] = { "ct_sessions", SQL_SESSIONS, 7 },
+	[STMT_REFRESH_SESSIONS] = { "ct_refresh_sessions", SQL_REFRESH_SESSIONS, 4 },
 	[STMT_AUDIT_CREATED] = { "ct_audit_created", SQL_AUDIT_CREATED, 10 },
 	[STMT_ENSURE_PROFILES] = { "ct_ensure_profiles", SQL_ENSURE_PROFILES, 4 },
 	[STMT_USER_ATTRS] = { "ct_user_attrs", SQL_USER_ATTRS, 1 },
@@ -590,7 +603,11 @@ enum ct_repo_status ct_repo_run_named(struct ct_repo *repo, const char *name,
 /* The batch as column arrays: one array literal per statement parameter. */
 struct ct_repo_cols {
 	struct ct_pgarray j[8], a[8], e[5];
-	struct ct_pgarray sess, sess_min, sess_max, structural, msg_sess;
+	struct ct_pgarray sess, structural, msg_sess;
+	/* earliest and latest event of the sessions with messages only (plain),
+	 * and of the structural ones, in the order of sess and structural */
+	struct ct_pgarray plain, plain_min, plain_max, struct_min, struct_max;
+	struct ct_pgarray struct_new; /* new messages per structural session */
 	struct ct_pgarray keys, key_ids, users, user_ids;
 	size_t njoins, nauths, nends, nmsgs;
 	int64_t *base_locks; /* sessions, key and user profiles of the batch */
@@ -599,6 +616,7 @@ struct ct_repo_cols {
 	const char **sess_ids; /* the batch's sessions, sorted (= sess) */
 	struct ct_uuid_key *sess_keys; /* their keys */
 	int64_t *sess_new; /* messages newly stored per session */
+	bool *sess_structural; /* the session has a structural event */
 	struct ct_repo_msgs msgs;
 };
 
@@ -697,7 +715,8 @@ static void ct_repo_add_double(struct ct_pgarray *a, bool has, double v)
 
 static void ct_repo_cols_free(struct ct_repo_cols *c)
 {
-	struct ct_pgarray *all[] = { &c->sess, &c->sess_min, &c->sess_max,
+	struct ct_pgarray *all[] = { &c->sess, &c->plain, &c->plain_min, &c->plain_max,
+				     &c->struct_min, &c->struct_max, &c->struct_new,
 				     &c->structural, &c->msg_sess, &c->keys, &c->key_ids,
 				     &c->users, &c->user_ids };
 	size_t i;
@@ -715,6 +734,7 @@ static void ct_repo_cols_free(struct ct_repo_cols *c)
 	free(c->sess_ids);
 	free(c->sess_keys);
 	free(c->sess_new);
+	free(c->sess_structural);
 	ct_repo_msgs_free(&c->msgs);
 }
 
@@ -805,12 +825,18 @@ static int ct_repo_cols_sessions(struct ct_repo_cols *c,
 				messages = true;
 		}
 		c->sess_ids[c->nsess] = id;
+		c->sess_structural[c->nsess] = structural;
 		c->sess_keys[c->nsess++] = sorted[i].key;
 		ct_pgarray_add(&c->sess, id);
-		ct_pgarray_add_time(&c->sess_min, lo);
-		ct_pgarray_add_time(&c->sess_max, hi);
-		if (structural)
+		if (structural) {
 			ct_pgarray_add(&c->structural, id);
+			ct_pgarray_add_time(&c->struct_min, lo);
+			ct_pgarray_add_time(&c->struct_max, hi);
+		} else {
+			ct_pgarray_add(&c->plain, id);
+			ct_pgarray_add_time(&c->plain_min, lo);
+			ct_pgarray_add_time(&c->plain_max, hi);
+		}
 		if (messages)
 			ct_pgarray_add(&c->msg_sess, id);
 		c->base_locks[c->nbase++] = ct_repo_lock_key_of(&sorted[i].key);
@@ -861,9 +887,10 @@ static int ct_repo_cols_build(struct ct_repo_cols *c,
 	c->sess_ids = calloc(n + 1, sizeof(*c->sess_ids));
 	c->sess_keys = calloc(n + 1, sizeof(*c->sess_keys));
 	c->sess_new = calloc(n + 1, sizeof(*c->sess_new));
+	c->sess_structural = calloc(n + 1, sizeof(*c->sess_structural));
 	ct_pgarray_init(&c->msgs.ids);
 	if (!keys || !users || !c->base_locks || !c->msg_index || !c->sess_ids ||
-	    !c->sess_keys || !c->sess_new)
+	    !c->sess_keys || !c->sess_new || !c->sess_structural)
 		goto out_free_lists;
 	for (i = 0; i < n; i++)
 		if (ct_repo_cols_add_event(c, events[i], i, keys, &nkeys, users,
@@ -893,7 +920,8 @@ static bool ct_repo_cols_failed(const struct ct_repo_cols *c)
 	for (i = 0; i < 8; i++)
 		if (c->a[i].failed || (i < 5 && c->e[i].failed))
 			return true;
-	return c->sess.failed || c->sess_min.failed || c->sess_max.failed ||
+	return c->sess.failed || c->plain.failed || c->plain_min.failed ||
+	       c->plain_max.failed || c->struct_min.failed || c->struct_max.failed ||
 	       c->structural.failed || c->msg_sess.failed || c->keys.failed || c->key_ids.failed ||
 	       c->users.failed || c->user_ids.failed;
 }
@@ -1009,8 +1037,9 @@ static enum ct_repo_status ct_repo_write_facts(struct ct_repo *repo,
 
 /*
  * Step 3, continued: messages (repo_messages.c), then the counters of
- * every session of the batch.  CT_REPO_REJECTED: message ids stored under
- * another session, listed in rejected[].
+ * every session of the batch (those of structural sessions are applied by
+ * the rule 1 update: c->struct_new).  CT_REPO_REJECTED: message ids stored
+ * under another session, listed in rejected[].
  */
 static enum ct_repo_status ct_repo_write_messages(struct ct_repo *repo,
 						  struct ct_repo_cols *c,
@@ -1019,7 +1048,7 @@ static enum ct_repo_status ct_repo_write_messages(struct ct_repo *repo,
 {
 	struct ct_pgarray counts;
 	enum ct_repo_status st;
-	const char *p[4];
+	const char *p[7];
 	size_t i;
 
 	st = ct_repo_msgs_write(repo, &c->msgs, rejected, nrejected);
@@ -1027,13 +1056,19 @@ static enum ct_repo_status ct_repo_write_messages(struct ct_repo *repo,
 		return st;
 	ct_repo_msgs_count_new(&c->msgs, c->sess_keys, c->nsess, c->sess_new);
 	ct_pgarray_init(&counts);
+	ct_pgarray_free(&c->struct_new); /* from an earlier attempt */
 	for (i = 0; i < c->nsess; i++)
-		ct_pgarray_add_int(&counts, c->sess_new[i]);
-	p[0] = ct_pgarray_str(&c->sess);
-	p[1] = ct_pgarray_str(&c->sess_min);
-	p[2] = ct_pgarray_str(&c->sess_max);
+		ct_pgarray_add_int(c->sess_structural[i] ? &c->struct_new : &counts,
+				   c->sess_new[i]);
+	p[0] = ct_pgarray_str(&c->plain);
+	p[1] = ct_pgarray_str(&c->plain_min);
+	p[2] = ct_pgarray_str(&c->plain_max);
 	p[3] = ct_pgarray_str(&counts);
-	st = p[3] ? ct_repo_run(repo, STMT_SESSIONS, p, NULL) : CT_REPO_TRANSIENT;
+	p[4] = ct_pgarray_str(&c->structural);
+	p[5] = ct_pgarray_str(&c->struct_min);
+	p[6] = ct_pgarray_str(&c->struct_max);
+	st = p[3] && !c->struct_new.failed ? ct_repo_run(repo, STMT_SESSIONS, p, NULL)
+					   : CT_REPO_TRANSIENT;
 	ct_pgarray_free(&counts);
 	return st;
 }
@@ -1111,6 +1146,9 @@ static enum ct_repo_status ct_repo_derive(struct ct_repo *repo,
 	}
 	if (st == CT_REPO_OK) {
 		p[0] = ct_pgarray_str(&c->structural);
+		p[1] = ct_pgarray_str(&c->struct_min);
+		p[2] = ct_pgarray_str(&c->struct_max);
+		p[3] = ct_pgarray_str(&c->struct_new);
 		st = ct_repo_run(repo, STMT_REFRESH_SESSIONS, p, &res);
 		if (st == CT_REPO_OK)
 			ct_repo_collect_moves(res, moves);
