@@ -67,16 +67,22 @@ ALTER TABLE pre_sess ADD PRIMARY KEY (i);
 ANALYZE pre_sess;
 
 -- Profiles: one anonymous per device, one authenticated per user.
-INSERT INTO user_profiles (id, profile_type, anonymous_id, created_at, updated_at)
+-- Their metadata is what rule 9 makes of a history without summaries (the
+-- worker creates every profile with it, src/repo.c SQL_ENSURE_PROFILES):
+-- without it, each returning device's profile would get a first rule 9
+-- refresh that no profile the worker made ever needs.
+INSERT INTO user_profiles (id, profile_type, anonymous_id, profile_metadata,
+                           created_at, updated_at)
 SELECT bench_tmp.uuid_generate_v5('6ba7b811-9dad-11d1-80b4-00c04fd430c8', 'convtrack:anonymous:' || key),
-       'anonymous', key, min(started_at), min(started_at)
+       'anonymous', key, '{"summarized_sessions": 0}', min(started_at), min(started_at)
   FROM pre_sess GROUP BY key;
 INSERT INTO user_profiles (id, profile_type, username, phone_number, email,
-                           created_at, updated_at)
+                           profile_metadata, created_at, updated_at)
 SELECT bench_tmp.uuid_generate_v5('6ba7b811-9dad-11d1-80b4-00c04fd430c8', 'convtrack:user:' || username),
        'authenticated', username,
        '+26377' || lpad(((hashtext(username) & 2147483647) % 10000000)::text, 7, '0'),
-       username || '@example.co.zw', min(started_at), min(started_at)
+       username || '@example.co.zw', '{"summarized_sessions": 0}',
+       min(started_at), min(started_at)
   FROM pre_sess WHERE username IS NOT NULL GROUP BY username;
 
 -- Rule 2: a device that logged in is merged into the user of its earliest
