@@ -621,6 +621,10 @@ def throughput_run(env, args, work, db, prefix, group, expect, label, template=N
         "rss_mib_over_run": sampler.rss_profile(first, last),
         "wall_s": t_done - t_start,
         "wal_bytes": lsn1 - lsn0,
+        # the run's WAL, as LSNs for pg_waldump --start/--end (it includes
+        # the worker's start-up and shutdown around the window)
+        "wal_range": ["%X/%X" % (lsn0 >> 32, lsn0 & 0xffffffff),
+                      "%X/%X" % (lsn1 >> 32, lsn1 & 0xffffffff)],
         "checkpoints": ck1 - ck0,
         "worker_warnings": warnings,
         "tables": tables,

@@ -7,8 +7,9 @@ In the private cluster of `scripts/ct-env` it turns on pg_stat_statements
 statements, a sample of statements) and track_io_timing, restarts, then:
 
   1. one convtrack run over the generated events (same generator and
-     options as bench.py) on a fresh database, with `perf record -a`
-     (cpu-clock, 499 Hz) over the run when perf works;
+     options as bench.py) on a fresh database (or, with --stored N, on a
+     clone of a database preloaded as bench.py's stored runs), with
+     `perf record -a` (cpu-clock, 499 Hz) over the run when perf works;
   2. the statements of the batch transaction from pg_stat_statements: calls,
      planning and execution time, rows, buffers, WAL, per event;
   3. the worker's and the backend's hottest functions from perf;
@@ -188,6 +189,14 @@ def main():
     ap.add_argument("--latency-sessions", type=int, default=2000)
     ap.add_argument("--explain-sample", type=float, default=0.05)
     ap.add_argument("--timeout", type=int, default=3600)
+    ap.add_argument("--stored", type=int, default=0,
+                    help="profile the run on a clone of a database preloaded with this many "
+                    "messages (bench/preload.sql), as bench.py's stored runs")
+    ap.add_argument("--warm-wal-mib", type=int, default=2048,
+                    help="WAL to write and checkpoint first, as bench.py (0: none)")
+    ap.add_argument("--skip-summaries", action="store_true")
+    ap.add_argument("--pg", action="append", default=[], metavar="NAME=VALUE",
+                    help="PostgreSQL setting for the profile (ALTER SYSTEM), as bench.py --pg")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     env = bench.Env(args.env, args.build)
@@ -203,6 +212,11 @@ def main():
         "auto_explain.log_nested_statements": "on",
         "auto_explain.sample_rate": str(args.explain_sample),
     }
+    for kv in args.pg:
+        k, _, v = kv.partition("=")
+        if not k or not v:
+            raise BenchError("--pg expects NAME=VALUE, got %r" % kv)
+        settings[k] = v
     # shared_preload_libraries must be in place before auto_explain.* exist
     env.set_system({"shared_preload_libraries": settings["shared_preload_libraries"],
                     "track_commit_timestamp": "on"})
@@ -217,8 +231,13 @@ def main():
         bench.produce_topics(env, os.path.join(gen, "throughput.jsonl"), prefix,
                              args.partitions, meta["events"])
         db = "ct_bench_profile"
-        env.create_db(db)
-        env.migrate(db)
+        tmpl = None
+        if args.stored > 0:
+            tmpl, pre = bench.preload(env, args, gen)
+            out += ["preload: %d messages (%.0f MiB); the run below is on a clone of it."
+                    % (pre["messages"], pre["db_bytes"] / 1048576), ""]
+        if args.warm_wal_mib > 0:
+            bench.warm_wal(env, args.warm_wal_mib)
         env.psql("postgres", "SELECT pg_stat_statements_reset()")
         log_path = os.path.join(args.work, "..", "postgresql.log")
         log_path = os.path.join(args.env, "postgresql.log")
@@ -230,8 +249,6 @@ def main():
                                      "-o", data], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL)
             time.sleep(1)
-        # the run itself (throughput_run creates the database again)
-        env.drop_db(db)
         pids, snap = {}, {}
 
         def before_worker():
@@ -247,6 +264,7 @@ def main():
         try:
             res = bench.throughput_run(env, args, args.work, db, prefix,
                                        "prof-%d" % os.getpid(), expect, "profile",
+                                       template=tmpl,
                                        hooks={"before_worker": before_worker,
                                               "caught_up": caught_up})
         finally:
@@ -295,10 +313,13 @@ def main():
         out += ["", "auto_explain plans of %d statements: %s" % (
             len(plans), os.path.join(args.work, "plans.txt"))]
 
-        # Summaries: how fast can the worker summarize?
-        out += ["", "## Summaries", ""]
-        out += summaries_phase(env, args, gen, meta, out)
         env.drop_db(db)
+        if tmpl:
+            env.drop_db(tmpl)
+        if not args.skip_summaries:
+            # Summaries: how fast can the worker summarize?
+            out += ["", "## Summaries", ""]
+            out += summaries_phase(env, args, gen, meta, out)
     finally:
         env.set_system({k: None for k in settings if k != "track_commit_timestamp"})
     text = "\n".join(out)

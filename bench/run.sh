@@ -84,14 +84,14 @@ trap stop_env EXIT
 echo "== servers in $envdir, work in $work" >&2
 CT_BIN_DIR=$build scripts/ct-env start "$envdir" --partitions 4 >/dev/null
 
+# README "Deploying": PostgreSQL settings for convtrack's database
+pg=(--pg shared_buffers=1GB --pg max_wal_size=4GB --pg checkpoint_timeout=15min)
+[[ $pgdefaults -eq 1 ]] && pg=()
 if [[ $profile -eq 1 ]]; then
 	python3 bench/profile.py --env "$envdir" --build "$build" --work "$work" \
 		--messages "$messages" --sessions "$sessions" --partitions "$partitions" \
-		"${extra[@]}"
+		"${pg[@]}" "${extra[@]}"
 else
-	# README "Deploying": PostgreSQL settings for convtrack's database
-	pg=(--pg shared_buffers=1GB --pg max_wal_size=4GB --pg checkpoint_timeout=15min)
-	[[ $pgdefaults -eq 1 ]] && pg=()
 	python3 bench/bench.py --env "$envdir" --build "$build" --work "$work" \
 		--messages "$messages" --sessions "$sessions" --runs "$runs" \
 		--stored "$stored" --partitions "$partitions" "${pg[@]}" "${extra[@]}"
