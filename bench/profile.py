@@ -239,7 +239,6 @@ def main():
         if args.warm_wal_mib > 0:
             bench.warm_wal(env, args.warm_wal_mib)
         env.psql("postgres", "SELECT pg_stat_statements_reset()")
-        log_path = os.path.join(args.work, "..", "postgresql.log")
         log_path = os.path.join(args.env, "postgresql.log")
         log_off = os.path.getsize(log_path)
         perf = None
