@@ -537,6 +537,19 @@ SELECT extract(epoch FROM ts), count(*), count(DISTINCT session_id)
 """
 
 
+def pg_settings(kvs):
+    """--pg NAME=VALUE options as a dict; durability stays on."""
+    pg = {}
+    for kv in kvs:
+        k, _, v = kv.partition("=")
+        if not k or not v:
+            raise BenchError("--pg expects NAME=VALUE, got %r" % kv)
+        if k in ("fsync", "synchronous_commit", "full_page_writes"):
+            raise BenchError("--pg %s: the benchmark keeps PostgreSQL durable" % k)
+        pg[k] = v
+    return pg
+
+
 def warm_wal(env, mib):
     """A new cluster writes its first WAL into segment files it must create
     and zero-fill (wal_init_zero); a server that has been running reuses
@@ -990,13 +1003,7 @@ def main():
     # Commit timestamps give "first to last committed row"; they change
     # nothing about durability.
     pg = {"track_commit_timestamp": "on"}
-    for kv in args.pg:
-        k, _, v = kv.partition("=")
-        if not k or not v:
-            raise BenchError("--pg expects NAME=VALUE, got %r" % kv)
-        if k in ("fsync", "synchronous_commit", "full_page_writes"):
-            raise BenchError("--pg %s: the benchmark keeps PostgreSQL durable" % k)
-        pg[k] = v
+    pg.update(pg_settings(args.pg))
     env.set_system(pg)
     R = {"runs": args.runs, "partitions": args.partitions, "stored_messages": args.stored,
          "compression": args.compression,

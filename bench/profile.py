@@ -212,11 +212,7 @@ def main():
         "auto_explain.log_nested_statements": "on",
         "auto_explain.sample_rate": str(args.explain_sample),
     }
-    for kv in args.pg:
-        k, _, v = kv.partition("=")
-        if not k or not v:
-            raise BenchError("--pg expects NAME=VALUE, got %r" % kv)
-        settings[k] = v
+    settings.update(bench.pg_settings(args.pg))
     # shared_preload_libraries must be in place before auto_explain.* exist
     env.set_system({"shared_preload_libraries": settings["shared_preload_libraries"],
                     "track_commit_timestamp": "on"})
