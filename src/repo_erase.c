@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -20,8 +21,16 @@
 #include "pgarray.h"
 #include "repo_int.h"
 
-/* Erasures whose scope changed under a concurrent batch, retried here. */
-#define CT_RE_MAX_ATTEMPTS 5
+/*
+ * Erasures whose scope changed under a concurrent batch, retried here after
+ * a pause that doubles from CT_RE_PAUSE_MS up to CT_RE_PAUSE_MAX_MS, so
+ * that a person whose new sessions keep arriving (the batches that add
+ * them hold the person's lock) is erased once they drain: at most ~1.6 s
+ * of pauses in all.
+ */
+#define CT_RE_MAX_ATTEMPTS 8
+#define CT_RE_PAUSE_MS 20
+#define CT_RE_PAUSE_MAX_MS 500
 
 enum ct_repo_status ct_repo_set_hash_key(struct ct_repo *repo, const char *key,
 					 size_t key_len)
@@ -321,6 +330,19 @@ static enum ct_repo_status ct_re_erase_once(struct ct_repo *repo,
 	return st;
 }
 
+/* The pause before retry number attempt + 1 (see CT_RE_MAX_ATTEMPTS). */
+static void ct_re_pause(int attempt)
+{
+	long ms = (long)CT_RE_PAUSE_MS << attempt;
+	struct timespec ts;
+
+	if (ms > CT_RE_PAUSE_MAX_MS)
+		ms = CT_RE_PAUSE_MAX_MS;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
 enum ct_repo_status ct_repo_erase(struct ct_repo *repo,
 				  const struct ct_repo_erase_request *req,
 				  struct ct_repo_erase_result *out)
@@ -347,6 +369,8 @@ enum ct_repo_status ct_repo_erase(struct ct_repo *repo,
 			break;
 		ct_log(CT_LOG_INFO, "erasure %s: %s", out->erasure_id, repo->err);
 		st = CT_REPO_OK;
+		if (attempt + 1 < CT_RE_MAX_ATTEMPTS)
+			ct_re_pause(attempt);
 	}
 	if (st == CT_REPO_OK && attempt == CT_RE_MAX_ATTEMPTS)
 		st = CT_REPO_TRANSIENT;

@@ -5,7 +5,8 @@ everything stored about them; profile-erased is published; a replay of every
 original event and late events of the erased sessions bring nothing back
 (counted in convtrack_events_dropped_erased_total); another person on the
 shared device, and a later login with the same username, are accepted; an
-erasure while the worker applies the person's events leaves nothing; the
+erasure while the worker applies the person's events leaves nothing, and
+one whose scope grows while it waits for the person's lock is retried; the
 audit trail keeps only the 'erased' record."""
 
 import hashlib
@@ -13,6 +14,7 @@ import hmac
 import json
 import os
 import re
+import subprocess
 import uuid
 
 import ctlib
@@ -423,9 +425,74 @@ def test_erase_while_applying():
         assert_gone(c, sessions, profiles, name)
 
 
+def test_erase_scope_grows():
+    """A login of a new session of the person, committed while `convtrack
+    erase` waits for the person's lock, makes its first attempt fail with
+    SQLSTATE 40001 (the scope grew): the CLI pauses, reads the scope again
+    and erases both sessions in its next attempt."""
+    b = ctlib.Builder(9104)
+    name = "farai.retry"
+    s1, s2 = b.uuid(), b.uuid()
+    with ctlib.case("erase-retry") as c:
+        c.start_worker(FAST)
+        c.produce([b.join(s1, 0, anonymous_id="dev-retry"),
+                   b.auth(s1, 1, name),
+                   b.msg(s1, 2, "What is my balance?", seq=0)])
+        c.wait_caught_up(60)
+        # another transaction holds the person's lock, as a worker's batch
+        # does, and adds a login of a second session, not committed yet
+        env = ctlib._base_env()
+        env.update(c.worker_env(), PGAPPNAME="ct-erase-hold")
+        hold = subprocess.Popen(
+            ["psql", "-qAtX", "-v", "ON_ERROR_STOP=1", "-d", c.db],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, env=env, text=True)
+        erase = None
+        try:
+            hold.stdin.write(
+                "BEGIN;\nSELECT pg_advisory_xact_lock(ct_lock_key('%s'));\n"
+                "INSERT INTO session_authentications (event_id, session_id,"
+                " occurred_at, username) VALUES ('%s', '%s', '%s', '%s');\n"
+                % (user_id(name), b.uuid(), s2, b.ts(3), name))
+            hold.stdin.flush()
+            wait_for("the lock held and the login added", lambda: count(
+                c, "SELECT count(*) FROM pg_stat_activity WHERE application_name"
+                " = 'ct-erase-hold' AND state = 'idle in transaction'"
+                " AND query LIKE 'INSERT%'") == 1)
+            erase = subprocess.Popen(
+                [ctlib.bin_path("convtrack"), "erase", "--username", name],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            wait_for("the erasure waiting for the lock", lambda: count(
+                c, "SELECT count(*) FROM pg_stat_activity WHERE wait_event ="
+                " 'advisory' AND query LIKE '%erase_profile%'") == 1)
+            out, err = hold.communicate("COMMIT;\n", timeout=30)
+            if hold.returncode != 0:
+                raise TestFailure("the holding transaction failed: %s" % err)
+            out, err = erase.communicate(timeout=60)
+        finally:
+            for p in (hold, erase):
+                if p and p.poll() is None:
+                    p.kill()
+                    p.wait()
+        err = err.decode()
+        if erase.returncode != 0:
+            raise TestFailure("convtrack erase: exit %d\n%s" %
+                              (erase.returncode, err))
+        if "changed; retry" not in err:
+            raise TestFailure("the first attempt did not see the scope grow:"
+                              "\n%s" % err)
+        if count(c, "SELECT sessions FROM profile_erasures") != 2:
+            raise TestFailure("the erasure record counts %d sessions, want 2"
+                              % count(c, "SELECT sessions FROM profile_erasures"))
+        if denylist(c, "session") != {keyed_hash("session", s)
+                                      for s in (s1, s2)}:
+            raise TestFailure("denylisted sessions %r" % denylist(c, "session"))
+        assert_gone(c, [s1, s2], [user_id(name), device_id("dev-retry")], name)
+
+
 def main():
     ctlib.main([test_erase_cli_then_replay, test_erase_topic,
-                test_erase_while_applying], parallel=2)
+                test_erase_while_applying, test_erase_scope_grows], parallel=2)
 
 
 if __name__ == "__main__":
