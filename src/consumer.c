@@ -15,6 +15,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "convtrack/applier.h"
+#include "convtrack/backoff.h"
 #include "convtrack/banking.h"
 #include "convtrack/consumer.h"
 #include "convtrack/event.h"
@@ -133,23 +134,6 @@ static int64_t ct_consumer_now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void ct_consumer_sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Capped exponential backoff: the delay before retry number attempt. */
-static int ct_consumer_backoff(const struct ct_config *cfg, int attempt)
-{
-	int64_t d = cfg->retry_initial_ms;
-
-	while (attempt-- > 0 && d < cfg->retry_max_ms)
-		d *= 2;
-	return (int)(d > cfg->retry_max_ms ? cfg->retry_max_ms : d);
 }
 
 /* The event type a topic carries, or -1 for a topic we do not consume. */
@@ -538,7 +522,8 @@ static int ct_consumer_finish(struct ct_consumer *c, struct ct_batch *b,
 			ct_consumer_batch_clear(b);
 			return 1;
 		}
-		ct_consumer_sleep_ms(ct_consumer_backoff(c->cfg, attempt++));
+		ct_sleep_ms(ct_backoff_ms(c->cfg->retry_initial_ms,
+					  c->cfg->retry_max_ms, attempt++));
 	}
 	ct_consumer_store_offsets(c, b);
 	ct_consumer_count(c, b, &stats, (double)(ct_consumer_now_ms() - start) / 1000.0,

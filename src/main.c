@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "convtrack/backoff.h"
 #include "convtrack/cli.h"
 #include "convtrack/config.h"
 #include "convtrack/consumer.h"
@@ -112,16 +113,16 @@ static struct ct_repo *ct_main_connect(const struct ct_config *cfg, int forever)
 {
 	struct ct_repo *repo = NULL;
 	char err[512];
-	int delay = cfg->retry_initial_ms, attempts = 0;
+	int attempts = 0;
 
 	while (ct_repo_connect(cfg->postgres_conninfo, &repo, err, sizeof(err)) !=
 	       CT_REPO_OK) {
 		ct_log(CT_LOG_WARN, "PostgreSQL unreachable: %s", err);
-		if (ct_main_stop || (!forever && ++attempts >= 5))
+		/* unless forever, the fifth failed attempt is the last */
+		if (ct_main_stop || (!forever && attempts >= 4))
 			return NULL;
-		struct timespec ts = { delay / 1000, (long)(delay % 1000) * 1000000L };
-		nanosleep(&ts, NULL);
-		delay = delay * 2 > cfg->retry_max_ms ? cfg->retry_max_ms : delay * 2;
+		ct_sleep_ms(ct_backoff_ms(cfg->retry_initial_ms, cfg->retry_max_ms,
+					  attempts++));
 	}
 	return repo;
 }

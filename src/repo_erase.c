@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libpq-fe.h>
 
+#include "convtrack/backoff.h"
 #include "convtrack/erasure.h"
 #include "convtrack/ids.h"
 #include "convtrack/log.h"
@@ -330,19 +330,6 @@ static enum ct_repo_status ct_re_erase_once(struct ct_repo *repo,
 	return st;
 }
 
-/* The pause before retry number attempt + 1 (see CT_RE_MAX_ATTEMPTS). */
-static void ct_re_pause(int attempt)
-{
-	long ms = (long)CT_RE_PAUSE_MS << attempt;
-	struct timespec ts;
-
-	if (ms > CT_RE_PAUSE_MAX_MS)
-		ms = CT_RE_PAUSE_MAX_MS;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
 enum ct_repo_status ct_repo_erase(struct ct_repo *repo,
 				  const struct ct_repo_erase_request *req,
 				  struct ct_repo_erase_result *out)
@@ -370,7 +357,8 @@ enum ct_repo_status ct_repo_erase(struct ct_repo *repo,
 		ct_log(CT_LOG_INFO, "erasure %s: %s", out->erasure_id, repo->err);
 		st = CT_REPO_OK;
 		if (attempt + 1 < CT_RE_MAX_ATTEMPTS)
-			ct_re_pause(attempt);
+			ct_sleep_ms(ct_backoff_ms(CT_RE_PAUSE_MS,
+						  CT_RE_PAUSE_MAX_MS, attempt));
 	}
 	if (st == CT_REPO_OK && attempt == CT_RE_MAX_ATTEMPTS)
 		st = CT_REPO_TRANSIENT;
