@@ -481,9 +481,10 @@ def test_erase_scope_grows():
         if "changed; retry" not in err:
             raise TestFailure("the first attempt did not see the scope grow:"
                               "\n%s" % err)
-        if count(c, "SELECT sessions FROM profile_erasures") != 2:
+        n = count(c, "SELECT sessions FROM profile_erasures")
+        if n != 2:
             raise TestFailure("the erasure record counts %d sessions, want 2"
-                              % count(c, "SELECT sessions FROM profile_erasures"))
+                              % n)
         if denylist(c, "session") != {keyed_hash("session", s)
                                       for s in (s1, s2)}:
             raise TestFailure("denylisted sessions %r" % denylist(c, "session"))
