@@ -68,7 +68,7 @@ ANALYZE pre_sess;
 
 -- Profiles: one anonymous per device, one authenticated per user.
 -- Their metadata is what rule 9 makes of a history without summaries (the
--- worker creates every profile with it, src/repo.c SQL_ENSURE_PROFILES):
+-- worker creates every profile with it, src/store/repo_batch.c SQL_ENSURE_PROFILES):
 -- without it, each returning device's profile would get a first rule 9
 -- refresh that no profile the worker made ever needs.
 INSERT INTO user_profiles (id, profile_type, anonymous_id, profile_metadata,

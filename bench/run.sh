@@ -54,8 +54,8 @@ done
 
 echo "== build (Release) in $build" >&2
 # GCC 12 at -O3 reports warnings that the project's -O2 builds do not
-# (maybe-uninitialized on PGresult out-parameters in src/repo*.c,
-# array-bounds in src/redact.c): here they stay warnings, not errors; the
+# (maybe-uninitialized on PGresult out-parameters in src/store/repo*.c,
+# array-bounds in src/text/redact.c): here they stay warnings, not errors; the
 # normal builds keep -Werror.
 o3_warnings="-Wno-error=maybe-uninitialized -Wno-error=array-bounds"
 o3_warnings+=" -Wno-error=stringop-overflow -Wno-error=stringop-overread"

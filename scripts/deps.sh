@@ -12,7 +12,7 @@
 set -euo pipefail
 
 readonly PACKAGES=(
-	build-essential cmake pkg-config
+	build-essential binutils cmake pkg-config
 	librdkafka-dev libpq-dev libyajl-dev uuid-dev libconfig-dev libmicrohttpd-dev libssl-dev
 	postgresql postgresql-contrib
 	python3 python3-yaml kcat
@@ -29,10 +29,19 @@ installed() {
 
 command -v dpkg-query >/dev/null 2>&1 || die "this script is for Debian (dpkg-query not found)"
 
+# `kubectl kustomize` renders deploy/k8s in tests/deploy/test_manifests.py.
+# Debian's kubernetes-client provides it, unless a kubectl that can render is
+# already there: some machine images ship Google Cloud's `kubectl` package,
+# which owns /usr/bin/kubectl too, so dpkg would refuse kubernetes-client.
+can_kustomize() {
+	kubectl kustomize --help >/dev/null 2>&1
+}
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
 	installed "$pkg" || missing+=("$pkg")
 done
+can_kustomize || missing+=(kubernetes-client)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
 	echo "deps.sh: all ${#PACKAGES[@]} packages are installed"
@@ -57,6 +66,7 @@ for pkg in "${missing[@]}"; do
 	installed "$pkg" || still+=("$pkg")
 done
 [[ ${#still[@]} -eq 0 ]] || die "still missing after install: ${still[*]}"
+can_kustomize || die "kubectl kustomize does not run after installing kubernetes-client"
 
 if command -v pg_lsclusters >/dev/null 2>&1 && pg_lsclusters -h 2>/dev/null | grep -q ' online'; then
 	echo "deps.sh: note: the Debian-packaged PostgreSQL cluster is running (see pg_lsclusters);" \

@@ -11,19 +11,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "convtrack/backoff.h"
+#include "convtrack/clock.h"
 #include "convtrack/cli.h"
 #include "convtrack/config.h"
 #include "convtrack/consumer.h"
-#include "convtrack/erasure.h"
 #include "convtrack/http.h"
+#include "convtrack/jobs.h"
 #include "convtrack/log.h"
 #include "convtrack/metrics.h"
+#include "convtrack/pipeline.h"
 #include "convtrack/privacy.h"
-#include "convtrack/publisher.h"
 #include "convtrack/repo.h"
-#include "convtrack/retention.h"
-#include "convtrack/sweeper.h"
 
 static volatile sig_atomic_t ct_main_stop;
 
@@ -146,64 +144,6 @@ static int ct_main_migrate(const struct ct_config *cfg)
 	return 0;
 }
 
-/* What the worker does between batches. */
-struct ct_main_tick {
-	struct ct_repo *repo;
-	struct ct_sweeper *sweeper;
-	struct ct_publisher *publisher;
-	struct ct_retention *retention;
-	int64_t next_ms;
-	int64_t next_backlog_ms;
-};
-
-static int64_t ct_main_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Summaries, publication and retention, at most every 100 ms.  Transient failures are
- * logged and retried on a later tick; a fatal one stops the worker.
- */
-static int ct_main_on_tick(void *arg)
-{
-	struct ct_main_tick *t = arg;
-	enum ct_repo_status st;
-	int sent = 0;
-
-	if (ct_main_now_ms() < t->next_ms)
-		return 0;
-	t->next_ms = ct_main_now_ms() + 100;
-	st = ct_sweeper_tick(t->sweeper, t->repo, NULL);
-	if (st == CT_REPO_OK)
-		st = ct_publisher_tick(t->publisher, t->repo, 500, &sent);
-	if (st == CT_REPO_OK)
-		st = ct_retention_tick(t->retention, t->repo);
-	if (st == CT_REPO_OK && ct_main_now_ms() >= t->next_backlog_ms) {
-		long long backlog = 0, shared = 0;
-
-		t->next_backlog_ms = ct_main_now_ms() + 5000;
-		st = ct_repo_outbox_backlog(t->repo, &backlog);
-		if (st == CT_REPO_OK)
-			ct_metrics_set("convtrack_outbox_backlog", NULL, (double)backlog);
-		if (st == CT_REPO_OK)
-			st = ct_repo_shared_devices(t->repo, &shared);
-		if (st == CT_REPO_OK)
-			ct_metrics_set("convtrack_shared_devices", NULL, (double)shared);
-	}
-	ct_metrics_set_db_ok(st == CT_REPO_OK || st == CT_REPO_PERMANENT);
-	if (st == CT_REPO_FATAL) {
-		ct_log(CT_LOG_ERROR, "fatal database error: %s", ct_repo_error(t->repo));
-		return -1;
-	}
-	if (st != CT_REPO_OK)
-		ct_log(CT_LOG_WARN, "summaries: %s (retrying)", ct_repo_error(t->repo));
-	return 0;
-}
-
 /*
  * Builds the redactor of the run command (NULL when redact.enabled is
  * false) and says loudly when it uses the public demo key.  Returns 0, or
@@ -229,8 +169,9 @@ static int ct_main_redactor(const struct ct_config *cfg, bool from_file,
 
 static int ct_main_run(const struct ct_config *cfg, struct ct_redact *redact)
 {
-	struct ct_main_tick tick = { 0 };
+	struct ct_jobs *jobs = NULL;
 	struct ct_consumer *consumer = NULL;
+	struct ct_pipeline *pipeline = NULL;
 	struct ct_repo *repos[16] = { NULL };
 	struct ct_http *http = NULL;
 	struct ct_repo *repo;
@@ -284,26 +225,27 @@ static int ct_main_run(const struct ct_config *cfg, struct ct_redact *redact)
 		ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repo));
 		goto out_free_repo;
 	}
-	tick.repo = repo;
-	if (ct_sweeper_new(cfg, &tick.sweeper, err, sizeof(err)) < 0 ||
-	    ct_publisher_new(cfg, &tick.publisher, err, sizeof(err)) < 0 ||
-	    ct_retention_new(cfg, &tick.retention, err, sizeof(err)) < 0) {
+	if (ct_jobs_new(cfg, &jobs, err, sizeof(err)) < 0) {
 		ct_log(CT_LOG_ERROR, "%s", err);
-		goto out_free_tick;
+		goto out_free_jobs;
 	}
 	if (ct_consumer_new(cfg, &consumer, err, sizeof(err)) < 0) {
 		ct_log(CT_LOG_ERROR, "kafka: %s", err);
-		goto out_free_tick;
+		goto out_free_jobs;
 	}
-	ct_consumer_set_redactor(consumer, redact);
-	rc = ct_consumer_run(consumer, repos, (size_t)nrepos, &ct_main_stop,
-			     ct_main_on_tick, &tick) == 0 ? 0 : 1;
-	ct_consumer_free(consumer);
+	if (ct_pipeline_new(cfg, consumer, redact, &pipeline, err,
+			    sizeof(err)) < 0) {
+		ct_log(CT_LOG_ERROR, "%s", err);
+		goto out_free_consumer;
+	}
+	rc = ct_pipeline_run(pipeline, repos, (size_t)nrepos, jobs,
+			     &ct_main_stop) == 0 ? 0 : 1;
+	ct_pipeline_free(pipeline);
 	ct_log(CT_LOG_INFO, "stopped%s", rc == 0 ? "" : " after a fatal error");
-out_free_tick:
-	ct_retention_free(tick.retention);
-	ct_publisher_free(tick.publisher);
-	ct_sweeper_free(tick.sweeper);
+out_free_consumer:
+	ct_consumer_free(consumer);
+out_free_jobs:
+	ct_jobs_free(jobs);
 out_free_repo:
 	for (i = 0; i < nrepos; i++)
 		ct_repo_free(repos[i]);

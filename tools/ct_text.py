@@ -1,6 +1,6 @@
 """The shared tokenizer of the text rules, for the training tools.
 
-ct_text_tokenize() (src/text.c) reimplemented byte for byte, so that a model
+ct_text_tokenize() (src/text/text.c) reimplemented byte for byte, so that a model
 trained here sees exactly the tokens the worker sees; the unit tests of the
 banking detector and of the topics compare the C scores with the scores the
 trainers write, which fails on any difference.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Trainer of convtrack's banking-question detector (src/banking.c).
+"""Trainer of convtrack's banking-question detector (src/text/banking.c).
 
 Reads the labelled public data under data/ and the product supplement
 tools/banking_supplement.tsv, trains a logistic regression over the tokens
@@ -120,7 +120,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ct_text import tokenize  # noqa: E402
 
 
-# --- features (src/banking.c computes the same) -----------------------------
+# --- features (src/text/banking.c computes the same) -----------------------------
 
 def build_lexicon():
     lex = {}
@@ -131,7 +131,7 @@ def build_lexicon():
 
 
 def features(toks, lex):
-    """Feature names of a token list, in the order src/banking.c adds them.
+    """Feature names of a token list, in the order src/text/banking.c adds them.
 
     Per token: the unigram (a USSD code such as *236# becomes "@ussd"), then
     "@<class>" when the token is in the lexicon; then the bigrams
@@ -220,7 +220,7 @@ def train(examples, lex):
 
 
 def score(model, lex, text, threshold=None):
-    """The model's score of text, summed in the order src/banking.c sums;
+    """The model's score of text, summed in the order src/text/banking.c sums;
     at least threshold (when given) for a text with a FORCE unigram."""
     weights, bias = model
     toks = tokenize(text)

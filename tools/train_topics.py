@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Trainer of convtrack's topic intent model (src/topics.c).
+"""Trainer of convtrack's topic intent model (src/text/topics.c).
 
 A multinomial naive Bayes classifier over the distinct unigrams and bigrams
 of ct_text_tokenize()'s tokens (reimplemented here byte for byte), with one
 class per topic of schemas/topics.json that has labelled data, plus "none".
-src/topics.c uses it to pick the intent of an utterance when it is confident
+src/text/topics.c uses it to pick the intent of an utterance when it is confident
 (see docs/text-rules-topics.md); the weighted phrase rules do the rest.
 
 Writes:
@@ -78,7 +78,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ct_text import tokenize  # noqa: E402
 
 
-# --- features and model (src/topics.c computes the same) --------------------
+# --- features and model (src/text/topics.c computes the same) --------------------
 
 def features(text):
     """The distinct features of a text: each token, and each pair of

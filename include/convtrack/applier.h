@@ -18,25 +18,6 @@
 #include "convtrack/event.h"
 #include "convtrack/repo.h"
 
-/* One record of a batch, as the consumer fills it. */
-struct ct_applier_item {
-	bool valid;       /* ev holds a parsed event */
-	struct ct_event ev;
-	/*
-	 * Set when the record must go to the dead-letter topic: the parser's
-	 * reason for invalid records, or the applier's (e.g.
-	 * "message_id_conflict", "db_rejected:23514").
-	 */
-	bool dead_letter;
-	char reason[CT_EVENT_REASON_MAX];
-	bool duplicate;   /* an exact redelivery of an earlier record in the batch */
-	/*
-	 * Dropped, not stored: the event belongs to an erased session or
-	 * person (CT_REPO_REASON_ERASED).  Handled: its offset is committed.
-	 */
-	bool erased;
-};
-
 struct ct_applier_stats {
 	size_t applied;        /* valid events handed to PostgreSQL and committed */
 	size_t duplicates;     /* redeliveries within the batch */
@@ -48,38 +29,30 @@ struct ct_applier_stats {
 };
 
 /*
- * Applies items[0..n).  On CT_REPO_OK everything valid is committed and the
- * records to dead-letter are marked; on CT_REPO_TRANSIENT or CT_REPO_FATAL
- * some or none of the batch may be committed (applying again is safe: it is
- * idempotent) and the message of repo says why.  stats may be NULL.
- */
-enum ct_repo_status ct_applier_apply(struct ct_repo *repo,
-				     struct ct_applier_item *items, size_t n,
-				     struct ct_applier_stats *stats)
-	__attribute__((warn_unused_result));
-
-/*
- * The part of ct_applier_apply that needs no database, done ahead: the
+ * The part of applying that needs no database, done ahead: the
  * screen (ct_applier_screen() marks the items) and the columns of the
- * events to apply (ct_repo_batch_build()).  The consumer makes the plan of
+ * events to apply (ct_repo_batch_build()).  The pipeline makes the plan of
  * a batch on its main thread while the database thread applies the
  * previous one.  The items are borrowed until the plan is freed; -1 when
  * out of memory.
  */
 struct ct_applier_plan;
 
-int ct_applier_plan(struct ct_applier_item *items, size_t n,
+int ct_applier_plan(struct ct_event_item *items, size_t n,
 		    struct ct_applier_plan **out)
 	__attribute__((warn_unused_result));
 
 void ct_applier_plan_free(struct ct_applier_plan *plan);
 
 /*
- * Like ct_applier_apply, over nrepos connections at once: the batch is split
+ * Applies items[0..n) over nrepos connections at once.  On CT_REPO_OK
+ * everything valid is committed and the records to dead-letter are marked;
+ * on CT_REPO_TRANSIENT or CT_REPO_FATAL some or none of the batch may be
+ * committed (applying again is safe: it is idempotent).  The batch is split
  * by session (every event of a session goes to the same part) and the parts
  * are applied concurrently, each in its own transactions, under the same
  * locks that make several workers safe.  With one connection, or a small
- * batch, this is ct_applier_apply on repos[0].  On failure *failed (may be
+ * batch, it is applied on repos[0] alone.  On failure *failed (may be
  * NULL) names the connection whose ct_repo_error() says why.  plan (may be
  * NULL) points to ct_applier_plan()'s plan of these items, or NULL: a
  * first attempt on one connection uses it instead of working it out again;
@@ -88,7 +61,7 @@ void ct_applier_plan_free(struct ct_applier_plan *plan);
  */
 enum ct_repo_status ct_applier_apply_parallel(struct ct_repo *const *repos,
 					      size_t nrepos,
-					      struct ct_applier_item *items,
+					      struct ct_event_item *items,
 					      size_t n,
 					      struct ct_applier_plan **plan,
 					      struct ct_applier_stats *stats,
@@ -97,7 +70,7 @@ enum ct_repo_status ct_applier_apply_parallel(struct ct_repo *const *repos,
 
 /*
  * Carries out the batch's valid erasure requests (CT_EVENT_ERASURE_REQUESTED,
- * which ct_applier_apply leaves alone), each in its own transaction, after
+ * which ct_applier_apply_parallel leaves alone), each in its own transaction, after
  * the batch's events were applied.  A request naming nobody is logged and
  * done; one refused by the database (an anonymous profile merged into an
  * account) is marked dead_letter "erasure_refused".  Returns CT_REPO_OK, or
@@ -105,7 +78,7 @@ enum ct_repo_status ct_applier_apply_parallel(struct ct_repo *const *repos,
  * a repeated request finds nobody).  stats may be NULL.
  */
 enum ct_repo_status ct_applier_erase(struct ct_repo *repo,
-				     struct ct_applier_item *items, size_t n,
+				     struct ct_event_item *items, size_t n,
 				     struct ct_applier_stats *stats)
 	__attribute__((warn_unused_result));
 
@@ -113,10 +86,10 @@ enum ct_repo_status ct_applier_erase(struct ct_repo *repo,
  * Marks in-batch redeliveries (same event type and event_id as an earlier
  * valid item) as duplicate, and later messages that reuse an earlier
  * message's message_id under another session as dead_letter
- * "message_id_conflict".  Pure; called by ct_applier_apply, exposed for
+ * "message_id_conflict".  Pure; called when applying, exposed for
  * tests.  Returns -1 when out of memory.
  */
-int ct_applier_screen(struct ct_applier_item *items, size_t n)
+int ct_applier_screen(struct ct_event_item *items, size_t n)
 	__attribute__((warn_unused_result));
 
 #endif

@@ -123,6 +123,29 @@ struct ct_event {
 };
 
 /*
+ * One consumed record's event and what became of it: the consumer fills
+ * valid, ev and (for records it cannot parse) dead_letter and reason; the
+ * applier marks the rest.
+ */
+struct ct_event_item {
+	bool valid;       /* ev holds a parsed event */
+	struct ct_event ev;
+	/*
+	 * Set when the record must go to the dead-letter topic: the parser's
+	 * reason for invalid records, or the applier's (e.g.
+	 * "message_id_conflict", "db_rejected:23514").
+	 */
+	bool dead_letter;
+	char reason[CT_EVENT_REASON_MAX];
+	bool duplicate;   /* an exact redelivery of an earlier record in the batch */
+	/*
+	 * Dropped, not stored: the event belongs to an erased session or
+	 * person (CT_REPO_REASON_ERASED).  Handled: its offset is committed.
+	 */
+	bool erased;
+};
+
+/*
  * Parses and validates payload (len bytes, not NUL-terminated) received on
  * a topic whose events must be of type `expected`.
  *

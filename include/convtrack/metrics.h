@@ -4,7 +4,7 @@
  * /readyz.
  *
  * The registry is global on purpose, like Prometheus client libraries: the
- * consumer, sweeper and publisher count what they do without a handle
+ * pipeline, scheduler and publisher count what they do without a handle
  * threaded through every call, and the HTTP thread renders a consistent
  * snapshot under one mutex.  Series are identified by metric name and a
  * label string such as `topic="message"`; label values are escaped here.

@@ -18,6 +18,7 @@
 
 #include "convtrack/config.h"
 #include "convtrack/event.h"
+#include "convtrack/hmac.h"
 #include "convtrack/redact.h"
 
 /*
@@ -26,7 +27,7 @@
  * so its hashes protect nothing; the worker logs a warning when it uses it,
  * and refuses it when a configuration file was given.
  */
-#define CT_PRIVACY_DEMO_KEY "convtrack-demo-key: public, never use in production"
+#define CT_PRIVACY_DEMO_KEY CT_HMAC_DEMO_KEY
 
 /* What ct_privacy_event() redacted, added up over a batch. */
 struct ct_privacy_stats {

@@ -4,8 +4,9 @@
  * One struct ct_repo is one connection with its prepared statements.  SQL is
  * never built from data: every value travels as a parameter.  A batch of
  * validated events is applied in one transaction of set-based statements
- * (arrays and unnest), whose rules are described in sql/001_schema.sql and
- * beside the statements in repo.c.
+ * (arrays and unnest), whose rules are described in sql/001_schema.sql,
+ * in src/store/repo_batch.c and beside the statements in
+ * src/store/repo_conn.c.
  *
  * Every failure is classified once (ct_repo_status): transient failures are
  * retried by the caller as a whole transaction, permanent ones are caused by
@@ -242,7 +243,8 @@ struct ct_repo_outbox_row {
  * Opens a transaction and claims at most limit unsent outbox rows (FOR
  * UPDATE SKIP LOCKED), oldest first, never a version whose session has an
  * older unsent version.  The transaction stays open until
- * ct_repo_outbox_done() or ct_repo_outbox_abort().
+ * ct_repo_outbox_done(), which ends every successful claim (with the rows
+ * published, possibly none); a failed claim has rolled back already.
  */
 enum ct_repo_status ct_repo_outbox_claim(struct ct_repo *repo, int limit,
 					 struct ct_repo_outbox_row **rows,
@@ -254,16 +256,13 @@ enum ct_repo_status ct_repo_outbox_done(struct ct_repo *repo,
 					const long long *ids, size_t n)
 	__attribute__((warn_unused_result));
 
-/* Rolls back a claim: the rows stay unsent. */
-void ct_repo_outbox_abort(struct ct_repo *repo);
-
 /* Frees rows. */
 void ct_repo_outbox_free(struct ct_repo_outbox_row *rows, size_t n);
 
 /*
  * The same for the profile_erased outbox (sql/007_erasure.sql); a row's
- * session_id holds its Kafka key, the erased profile's id.  Abort and free
- * with ct_repo_outbox_abort() and ct_repo_outbox_free().
+ * session_id holds its Kafka key, the erased profile's id.  Free with
+ * ct_repo_outbox_free().
  */
 enum ct_repo_status ct_repo_erasure_outbox_claim(struct ct_repo *repo, int limit,
 						 struct ct_repo_outbox_row **rows,

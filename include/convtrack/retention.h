@@ -2,7 +2,7 @@
  * Retention: the job that purges message text older than
  * retention.messages_days (issue 6, item 5; docs/privacy-retention.md).
  *
- * The worker calls ct_retention_tick() between batches, beside the sweeper:
+ * The worker calls ct_retention_tick() between batches, beside the scheduler (convtrack/jobs.h):
  * every retention.interval_s it starts a pass with one cutoff, and each tick
  * of the pass runs one bounded transaction (retention.batch_size sessions)
  * until nothing is left, so a pass never holds up the event path for long.

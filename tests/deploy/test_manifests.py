@@ -16,8 +16,15 @@ creation and convtrack.  The ConfigMap's convtrack.conf is extracted and
 given to `$CT_BIN_DIR/convtrack --config FILE run --check-config` (exit 0),
 and a copy with an unknown key must be refused (exit 2).
 
-Needs PyYAML (Debian: python3-yaml).  Prints `N passed, N failed` last and
-exits non-zero when a check fails.
+Every check runs; none is skipped.  Tools, all installed by scripts/deps.sh
+(a missing one fails its check, naming the package):
+- PyYAML (Debian: python3-yaml);
+- `kubectl kustomize` renders deploy/k8s (Debian: kubernetes-client, or a
+  kubectl the machine already has);
+- readelf (binutils), ldd (libc-bin) and dpkg-query (dpkg) find the Debian
+  packages of the libraries convtrack links, which the Dockerfile's runtime
+  stage must install.
+Prints `N passed, N failed` last and exits non-zero when a check fails.
 """
 
 import base64
@@ -59,10 +66,6 @@ BUILD_TOOLS = ("build-essential", "cmake", "pkg-config")
 # Packages of the Debian base image, and sanitizer runtimes of the ASan build.
 BASE_PACKAGES = ("libc6", "libgcc-s1")
 SANITIZER_LIB = re.compile(r"^lib(a|ub|l|t|hwa)san\.so")
-
-
-class Skip(Exception):
-    pass
 
 
 def rel(path):
@@ -293,18 +296,28 @@ def deps_dev_packages():
     return [w for w in words if w.endswith("-dev")]
 
 
+def need_tool(name, package):
+    """The path of the program name; fails (never skips) when it is
+    missing: scripts/deps.sh installs it with package."""
+    path = shutil.which(name)
+    assert path, f"{name} not found: install {package} (scripts/deps.sh " \
+                 f"does)"
+    return path
+
+
 def runtime_packages():
     """Debian packages of the shared libraries convtrack needs (readelf's
-    NEEDED entries, located by ldd, owned per dpkg), or None where the tools
-    are missing."""
+    NEEDED entries, located by ldd, owned per dpkg)."""
     binary = convtrack_bin()
-    if not (shutil.which("readelf") and shutil.which("ldd")
-            and shutil.which("dpkg-query")):
-        return None
+    for tool, package in (("readelf", "binutils"), ("ldd", "libc-bin"),
+                          ("dpkg-query", "dpkg")):
+        need_tool(tool, package)
     r = subprocess.run(["readelf", "-d", binary], capture_output=True,
                        text=True)
+    assert r.returncode == 0, f"readelf -d {binary}: {r.stderr.strip()}"
     needed = re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]",
                         r.stdout)
+    assert needed, f"readelf -d {binary} lists no NEEDED library"
     paths = dict(re.findall(r"^\s*(\S+) => (\S+)",
                             subprocess.run(["ldd", binary],
                                            capture_output=True,
@@ -877,11 +890,12 @@ def dockerfile_builds_like_the_readme(d):
             f"build stage: {p} (scripts/deps.sh) is not installed"
         assert not has(final, p), f"build package {p} in the runtime stage"
     runtime = runtime_packages()
-    if runtime is not None:
-        for p in runtime:
-            assert has(final, p), \
-                f"runtime stage: {p} (a library convtrack links) is not " \
-                f"installed"
+    assert runtime, "no Debian package found for the libraries convtrack " \
+                    "links"
+    for p in runtime:
+        assert has(final, p), \
+            f"runtime stage: {p} (a library convtrack links) is not " \
+            f"installed"
     ep = [a for i, a in ins if i == "ENTRYPOINT"]
     assert ep and ep[-1].startswith("[") and \
         os.path.basename(yaml.safe_load(ep[-1])[0]) == "convtrack", \
@@ -922,9 +936,7 @@ def kustomization_lists_the_manifests(d):
 
 @check
 def kustomize_renders(d):
-    kubectl = shutil.which("kubectl")
-    if not kubectl:
-        raise Skip("kubectl not installed")
+    kubectl = need_tool("kubectl", "kubernetes-client")
     r = subprocess.run([kubectl, "kustomize", K8S], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 0, f"kubectl kustomize: {r.stderr.strip()}"
@@ -935,15 +947,12 @@ def kustomize_renders(d):
 
 def main():
     d = Deploy()
-    passed = failed = skipped = 0
+    passed = failed = 0
     try:
         for fn in CHECKS:
             name = fn.__name__
             try:
                 fn(d)
-            except Skip as e:
-                skipped += 1
-                print(f"skip - {name}: {e}")
             except Exception as e:     # AssertionError, KeyError, ...
                 failed += 1
                 msg = str(e) or type(e).__name__
@@ -955,8 +964,7 @@ def main():
                 print(f"ok - {name}")
     finally:
         d.close()
-    tail = f", {skipped} skipped" if skipped else ""
-    print(f"{passed} passed, {failed} failed{tail}")
+    print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 
 

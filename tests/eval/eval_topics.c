@@ -1,5 +1,5 @@
 /*
- * Evaluation of the topics module (src/topics.c) as an intent classifier on
+ * Evaluation of the topics module (src/text/topics.c) as an intent classifier on
  * public data: BANKING77 (data/banking77/train.csv) and CLINC150 validation
  * (data/clinc150/data_train_val.json, split "val").  schemas/topics.json
  * says which labels of each data set map onto which topic; only examples

@@ -440,7 +440,7 @@ class Case:
 
 
 # --------------------------------------------------------------------------
-# ct-kafka wrappers (interface of tools/ct_kafka.c)
+# ct-kafka wrappers (interface of tools/ct-kafka/)
 
 
 def _control(line):

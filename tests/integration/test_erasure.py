@@ -23,7 +23,7 @@ from test_http import free_port, get, metric
 from test_summaries import NS, wait_for
 
 FAST = {"CONVTRACK_SUMMARY_GRACE_MS": "200"}
-# The public demo key used when redact.hash_key is empty (erasure.h).
+# The public demo key used when redact.hash_key is empty (CT_HMAC_DEMO_KEY in include/convtrack/hmac.h).
 DEMO_KEY = b"convtrack-demo-key: public, never use in production"
 
 # Tables holding rows of a session, and the column naming it.

@@ -16,7 +16,6 @@
 """
 
 import json
-import time
 import uuid
 
 import ctlib
@@ -51,6 +50,42 @@ def events_of(c, session_id=None):
 
 def wait_for(what, fn, timeout=60):
     return ctlib.wait_for(what, fn, timeout)
+
+
+def _uuid_array(sids):
+    return "'{%s}'::uuid[]" % ",".join(sids)
+
+
+def pending_summary_work(c, sids=None):
+    """How much summary work is still pending in c's database: sessions
+    (of sids, else all) whose summary is due, plus unsent outbox rows.
+
+    The batch that applies an event of an ended session sets its
+    agent_sessions.summary_due_at (to now + grace); the summarizer clears it
+    in the transaction that writes the session's new version, if any, and
+    its outbox row; the publisher marks an outbox row sent once Kafka
+    acknowledged it.  So once the worker caught up with its input and this
+    is 0, everything that input causes is on the summary topic, and nothing
+    more will be published until a new event arrives."""
+    where = "" if sids is None else \
+        " AND session_id = ANY (%s)" % _uuid_array(sids)
+    out = ctlib.psql(c.db, "SELECT (SELECT count(*) FROM agent_sessions"
+                     " WHERE summary_due_at IS NOT NULL%s) + (SELECT count(*)"
+                     " FROM summary_outbox WHERE sent_at IS NULL)" % where)
+    return int(out.strip())
+
+
+def wait_summaries_settled(c, what, sids=None, timeout=90):
+    """Waits until the worker caught up with the input and has no summary
+    work pending for sids (see pending_summary_work): the point after which
+    a summary that the input wrongly caused would already be visible."""
+    c.wait_caught_up(60)
+
+    def settled():
+        for w in c.workers:
+            w.check_alive()
+        return pending_summary_work(c, sids) == 0
+    wait_for(what, settled, timeout)
 
 
 def summary_row(c, sid):
@@ -130,8 +165,18 @@ def test_grace_and_late_message():
             raise TestFailure("row %r does not equal the newest event" % row)
 
         c.produce([late])           # redelivery: no version 3
-        c.wait_caught_up(60)
-        time.sleep(2)
+        # caught up: the redelivery's batch committed, and with it any
+        # summary it made due; settled: that summary ran and its event,
+        # if it made one, was acknowledged by Kafka
+        wait_summaries_settled(c, "the redelivery's summary work", [sid])
+        row = summary_row(c, sid)
+        if row["summary_version"] != 2:
+            raise TestFailure("after the redelivery the row has version %r,"
+                              " want 2" % row["summary_version"])
+        outbox = ctlib.psql(c.db, "SELECT summary_version FROM summary_outbox"
+                            " WHERE session_id = '%s' ORDER BY 1" % sid).split()
+        if outbox != ["1", "2"]:
+            raise TestFailure("outbox versions %r, want [1, 2]" % outbox)
         versions = sorted(e["summary_version"] for e in events_of(c, sid))
         if versions != [1, 2]:
             raise TestFailure("versions published %r, want [1, 2]" % versions)
@@ -178,7 +223,18 @@ def test_stale_sweep_two_workers():
         c.start_worker(stale)
         wait_for("12 stale summaries",
                  lambda: len(events_of(c)) >= 12, timeout=90)
-        time.sleep(3)
+        # every session ended (no sweep can end it again) and no summary
+        # work pending in either worker: whatever a racing sweep or
+        # summarizer would add is in the outbox and on the topic by now
+        wait_for("all 12 sessions ended", lambda: ctlib.psql(
+            c.db, "SELECT count(*) FROM agent_sessions WHERE ended_at IS NULL"
+        ).strip() == "0", timeout=60)
+        wait_summaries_settled(c, "the sweeps' summary work")
+        outbox = ctlib.psql(c.db, "SELECT count(*), count(DISTINCT session_id),"
+                            " max(summary_version) FROM summary_outbox").strip()
+        if outbox != "12|12|1":
+            raise TestFailure("outbox rows (count|sessions|max version) %r, "
+                              "want 12|12|1" % outbox)
         per = {}
         for e in events_of(c):
             per.setdefault(e["session_id"], []).append(e)
@@ -236,8 +292,9 @@ def test_recognition_either_order():
         with ctlib.case("summ-recog-" + name) as c:
             c.start_worker(FAST)
             c.produce(first)
-            c.wait_caught_up(60)
-            time.sleep(2)
+            # the first group fully applied and summarized (profiles
+            # learn from summaries) before the second arrives
+            wait_summaries_settled(c, "the first group's summaries")
             c.produce(second)
             c.wait_caught_up(60)
             want_user = str(uuid.uuid5(NS, "convtrack:user:tendai.m"))
@@ -279,7 +336,13 @@ def test_kill9_during_broker_outage():
                                 "WHERE sent_at IS NULL").strip()
             if unsent != "1":
                 raise TestFailure("outbox rows unsent during the outage: %s" % unsent)
-            time.sleep(1)
+            # the publisher holds the row (claimed FOR UPDATE, waiting for
+            # Kafka's acknowledgement): unsent, but SKIP LOCKED skips it
+            wait_for("the publisher to claim the outbox row", lambda: ctlib.psql(
+                c.db, "SELECT (SELECT count(*) FROM summary_outbox WHERE"
+                " sent_at IS NULL) = 1 AND (SELECT count(*) FROM (SELECT id"
+                " FROM summary_outbox WHERE sent_at IS NULL"
+                " FOR UPDATE SKIP LOCKED) x) = 0").strip() == "t", timeout=30)
             w.kill9()                       # committed, not published
         finally:
             ctlib._control("broker-up all")

@@ -9,7 +9,7 @@
 #include "check.h"
 #include "convtrack/applier.h"
 
-static void set_msg(struct ct_applier_item *it, const char *event_id,
+static void set_msg(struct ct_event_item *it, const char *event_id,
 		    const char *session_id, const char *message_id)
 {
 	memset(it, 0, sizeof(*it));
@@ -31,7 +31,7 @@ static void set_msg(struct ct_applier_item *it, const char *event_id,
 
 int main(void)
 {
-	struct ct_applier_item it[6];
+	struct ct_event_item it[6];
 
 	set_msg(&it[0], E1, S1, M1);
 	set_msg(&it[1], E1, S1, M1);            /* redelivery of it[0] */

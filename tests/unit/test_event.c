@@ -1,5 +1,5 @@
 /*
- * Unit tests of the event module (src/event.c): every rejection reason of
+ * Unit tests of the event module (src/core/event.c): every rejection reason of
  * include/convtrack/event.h, the valid and invalid forms of every field,
  * the size limits at their boundaries, RFC 3339 timestamps and the time
  * formatter.  The valid sample events are tests/fixtures/events/ *.json,
