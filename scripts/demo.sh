@@ -8,17 +8,27 @@
 #
 #   scripts/demo.sh          run, print, clean up
 #   scripts/demo.sh --keep   leave the servers and the worker running until
-#                            Ctrl-C, to explore with psql or kcat
+#                            Ctrl-C, to explore with psql, kcat or the
+#                            operator commands: it prints them, ready to
+#                            paste into a new shell (and writes them to
+#                            DIR/hints.sh)
+#
+# CT_BIN_DIR=DIR uses the binaries already built in DIR instead of
+# building (tests/integration/test_demo.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
 
-scripts/deps.sh
-cmake -S "$root" -B "$root/build" -DCT_SANITIZE=OFF >/dev/null
-cmake --build "$root/build" -j"$(nproc)" >/dev/null
-bin=$root/build
+if [ -n "${CT_BIN_DIR:-}" ]; then
+  bin=$CT_BIN_DIR
+else
+  scripts/deps.sh
+  cmake -S "$root" -B "$root/build" -DCT_SANITIZE=OFF >/dev/null
+  cmake --build "$root/build" -j"$(nproc)" >/dev/null
+  bin=$root/build
+fi
 
 envdir=$(mktemp -d /tmp/convtrack-demo.XXXXXX)
 chmod 755 "$envdir"
@@ -128,11 +138,25 @@ echo "== convtrack report =="
 "$bin/convtrack" report
 
 if [ $keep = 1 ]; then
+  # a caller of the sample who logged in, and their profile
+  user=$(psql -AtX -c "SELECT username FROM user_profiles
+    WHERE profile_type = 'authenticated' ORDER BY total_sessions DESC,
+    username LIMIT 1")
+  profile=$(psql -AtX -c "SELECT id FROM user_profiles WHERE username = '$user'")
+  cat >"$envdir/hints.sh" <<HINTS
+. $envdir/env.sh
+$bin/convtrack profile show --username $user
+$bin/convtrack summaries --profile $profile --json
+$bin/convtrack report
+HINTS
   cat <<MSG
 
 The servers and the worker keep running until Ctrl-C:
   PostgreSQL: psql -h $PGHOST -p $PGPORT -U postgres convtrack
   Kafka:      kcat -b $CT_KAFKA_BROKERS -L
+  Operator commands, in a new shell:
+$(sed 's/^/    /' "$envdir/hints.sh")
 MSG
+  echo "demo ready: $envdir/hints.sh"
   wait "$worker" || true
 fi

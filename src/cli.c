@@ -1,244 +1,21 @@
 /*
- * Operator commands (see include/convtrack/cli.h).  The repository runs
- * the queries; this module only parses arguments and renders tables as
- * aligned text or JSON (yajl_gen).
+ * Operator commands (see include/convtrack/cli.h): parses their arguments
+ * and runs them.  The repository runs the queries; cli_render.c prints
+ * the results as aligned text or JSON and reports errors; cli_dl.c runs
+ * the dead-letter commands.
  */
-#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <yajl/yajl_gen.h>
-#include <yajl/yajl_tree.h>
-
+#include "cli_int.h"
 #include "convtrack/cli.h"
-#include "convtrack/dltool.h"
 #include "convtrack/hmac.h"
+#include "convtrack/pgtext.h"
 #include "convtrack/privacy.h"
 #include "convtrack/repo.h"
 #include "convtrack/retention.h"
-
-#define CT_CLI_OK 0
-#define CT_CLI_NOT_FOUND 1
-#define CT_CLI_USAGE 2
-#define CT_CLI_UNREACHABLE 3
-
-/* Longest cell printed in a text table; JSON is never cut. */
-#define CT_CLI_CELL_MAX 72
-
-struct ct_cli_opts {
-	const char *username, *anonymous_id, *id, *profile;
-	const char *reason, *since, *requested_by;
-	const char *policy; /* merge.shared_device_policy of the configuration */
-	long long partition, offset;
-	int limit;
-	bool json, all, dry_run;
-	const char *operands[2];
-	int noperands;
-};
-
-/* ---- rendering ---- */
-
-static void ct_cli_json_value(yajl_gen g, yajl_val v)
-{
-	size_t i;
-
-	if (YAJL_IS_OBJECT(v)) {
-		yajl_gen_map_open(g);
-		for (i = 0; i < v->u.object.len; i++) {
-			yajl_gen_string(g, (const unsigned char *)v->u.object.keys[i],
-					strlen(v->u.object.keys[i]));
-			ct_cli_json_value(g, v->u.object.values[i]);
-		}
-		yajl_gen_map_close(g);
-	} else if (YAJL_IS_ARRAY(v)) {
-		yajl_gen_array_open(g);
-		for (i = 0; i < v->u.array.len; i++)
-			ct_cli_json_value(g, v->u.array.values[i]);
-		yajl_gen_array_close(g);
-	} else if (YAJL_IS_STRING(v)) {
-		yajl_gen_string(g, (const unsigned char *)v->u.string,
-				strlen(v->u.string));
-	} else if (YAJL_IS_NUMBER(v)) {
-		yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
-	} else if (YAJL_IS_TRUE(v)) {
-		yajl_gen_bool(g, 1);
-	} else if (YAJL_IS_FALSE(v)) {
-		yajl_gen_bool(g, 0);
-	} else {
-		yajl_gen_null(g);
-	}
-}
-
-/* One cell as a JSON value of its column's kind. */
-static void ct_cli_json_cell(yajl_gen g, char kind, const char *cell)
-{
-	yajl_val tree;
-
-	if (!cell) {
-		yajl_gen_null(g);
-	} else if (kind == 'n') {
-		yajl_gen_number(g, cell, strlen(cell));
-	} else if (kind == 'b') {
-		yajl_gen_bool(g, cell[0] == 't');
-	} else if (kind == 'j' && (tree = yajl_tree_parse(cell, NULL, 0)) != NULL) {
-		ct_cli_json_value(g, tree);
-		yajl_tree_free(tree);
-	} else {
-		yajl_gen_string(g, (const unsigned char *)cell, strlen(cell));
-	}
-}
-
-/* Row r of t as a JSON object. */
-static void ct_cli_json_row(yajl_gen g, const struct ct_repo_table *t, size_t r)
-{
-	size_t c;
-
-	yajl_gen_map_open(g);
-	for (c = 0; c < t->ncols; c++) {
-		yajl_gen_string(g, (const unsigned char *)t->names[c],
-				strlen(t->names[c]));
-		ct_cli_json_cell(g, t->kinds[c], t->cells[r * t->ncols + c]);
-	}
-	yajl_gen_map_close(g);
-}
-
-static void ct_cli_json_rows(yajl_gen g, const struct ct_repo_table *t)
-{
-	size_t r;
-
-	yajl_gen_array_open(g);
-	for (r = 0; r < t->nrows; r++)
-		ct_cli_json_row(g, t, r);
-	yajl_gen_array_close(g);
-}
-
-static void ct_cli_json_key(yajl_gen g, const char *key)
-{
-	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
-}
-
-static void ct_cli_json_print(yajl_gen g, FILE *out)
-{
-	const unsigned char *buf;
-	size_t len;
-
-	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
-		fprintf(out, "%.*s\n", (int)len, (const char *)buf);
-}
-
-/* Code points of a UTF-8 string. */
-static size_t ct_cli_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; s && *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
-/* Width of a cell in the text table: long cells are cut. */
-static size_t ct_cli_width(const char *s)
-{
-	size_t n = ct_cli_chars(s);
-
-	return n > CT_CLI_CELL_MAX ? CT_CLI_CELL_MAX : n;
-}
-
-/*
- * Prints s padded to width; a cell longer than CT_CLI_CELL_MAX code points
- * is cut to CT_CLI_CELL_MAX - 1 and ends with an ellipsis.  Newlines print
- * as spaces so a row stays on one line.
- */
-static void ct_cli_cell(FILE *out, const char *s, size_t width)
-{
-	size_t keep = ct_cli_chars(s), n = 0;
-	bool cut = keep > CT_CLI_CELL_MAX;
-
-	if (cut)
-		keep = CT_CLI_CELL_MAX - 1;
-	for (; s && *s; s++) {
-		if (((unsigned char)*s & 0xC0) != 0x80 && n++ == keep)
-			break;
-		fputc(*s == '\n' ? ' ' : *s, out);
-	}
-	if (cut)
-		fputs("\xe2\x80\xa6", out);
-	for (n = cut ? CT_CLI_CELL_MAX : keep; n < width; n++)
-		fputc(' ', out);
-}
-
-/* t as an aligned text table with a header line. */
-static void ct_cli_text_table(const struct ct_repo_table *t, FILE *out)
-{
-	size_t *w = calloc(t->ncols + 1, sizeof(*w));
-	size_t r, c;
-
-	if (!w)
-		return;
-	for (c = 0; c < t->ncols; c++) {
-		w[c] = ct_cli_width(t->names[c]);
-		for (r = 0; r < t->nrows; r++) {
-			size_t cw = ct_cli_width(t->cells[r * t->ncols + c]);
-
-			if (cw > w[c])
-				w[c] = cw;
-		}
-	}
-	for (c = 0; c < t->ncols; c++) {
-		ct_cli_cell(out, t->names[c], c + 1 < t->ncols ? w[c] : 0);
-		fputs(c + 1 < t->ncols ? "  " : "\n", out);
-	}
-	for (r = 0; r < t->nrows; r++) {
-		for (c = 0; c < t->ncols; c++) {
-			const char *cell = t->cells[r * t->ncols + c];
-
-			ct_cli_cell(out, cell ? cell : "-", c + 1 < t->ncols ? w[c] : 0);
-			fputs(c + 1 < t->ncols ? "  " : "\n", out);
-		}
-	}
-	if (t->nrows == 0)
-		fputs("(none)\n", out);
-	free(w);
-}
-
-/* Row 0 of t as "name: value" lines. */
-static void ct_cli_text_record(const struct ct_repo_table *t, FILE *out)
-{
-	size_t c, width = 0;
-
-	for (c = 0; c < t->ncols; c++)
-		if (strlen(t->names[c]) > width)
-			width = strlen(t->names[c]);
-	for (c = 0; c < t->ncols; c++) {
-		const char *cell = t->cells[c];
-
-		fprintf(out, "  %-*s  %s\n", (int)width, t->names[c], cell ? cell : "-");
-	}
-}
-
-/* Summaries as short blocks: one header line, then the summary text. */
-static void ct_cli_text_summaries(const struct ct_repo_table *t, FILE *out)
-{
-	size_t r;
-
-	for (r = 0; r < t->nrows; r++) {
-		const char *started = ct_repo_table_get(t, r, "started_at");
-
-		fprintf(out, "  %s  v%s  %.16s  %s, %s  %s\n    %s\n",
-			ct_repo_table_get(t, r, "session_id"),
-			ct_repo_table_get(t, r, "summary_version"),
-			started ? started : "-",
-			ct_repo_table_get(t, r, "sentiment"),
-			ct_repo_table_get(t, r, "resolution_status"),
-			ct_repo_table_get(t, r, "topics"),
-			ct_repo_table_get(t, r, "summary"));
-	}
-	if (t->nrows == 0)
-		fputs("  (none)\n", out);
-}
 
 /* ---- arguments ---- */
 
@@ -280,7 +57,7 @@ static int ct_cli_parse(int nargs, char **args, struct ct_cli_opts *o)
 			long long v = strtoll(args[++i], &end, 10);
 
 			if (*end || v < 0) {
-				fprintf(stderr, "convtrack: %s takes a number >= 0\n", a);
+				ct_cli_error("%s takes a number >= 0", a);
 				return -1;
 			}
 			if (a[2] == 'p')
@@ -293,14 +70,14 @@ static int ct_cli_parse(int nargs, char **args, struct ct_cli_opts *o)
 			long v = strtol(args[++i], &end, 10);
 
 			if (*end || v < 1 || v > 100000) {
-				fprintf(stderr, "convtrack: --limit takes 1..100000\n");
+				ct_cli_error("--limit takes 1..100000");
 				return -1;
 			}
 			o->limit = (int)v;
 		} else if (a[0] != '-' && o->noperands < 2) {
 			o->operands[o->noperands++] = a;
 		} else {
-			fprintf(stderr, "convtrack: unexpected argument '%s'\n", a);
+			ct_cli_error("unexpected argument '%s'", a);
 			return -1;
 		}
 	}
@@ -330,7 +107,7 @@ static struct ct_repo *ct_cli_connect(const struct ct_config *cfg)
 
 	if (ct_repo_connect(cfg->postgres_conninfo, &repo, err, sizeof(err)) !=
 	    CT_REPO_OK) {
-		fprintf(stderr, "convtrack: cannot connect to PostgreSQL: %s\n", err);
+		ct_cli_error("cannot connect to PostgreSQL: %s", err);
 		return NULL;
 	}
 	return repo;
@@ -339,7 +116,7 @@ static struct ct_repo *ct_cli_connect(const struct ct_config *cfg)
 /* Exit code for a failed query, after printing why. */
 static int ct_cli_failed(struct ct_repo *repo, enum ct_repo_status st)
 {
-	fprintf(stderr, "convtrack: %s\n", ct_repo_error(repo));
+	ct_cli_error("%s", ct_repo_error(repo));
 	return st == CT_REPO_PERMANENT ? CT_CLI_NOT_FOUND : CT_CLI_UNREACHABLE;
 }
 
@@ -355,8 +132,8 @@ static int ct_cli_find_profile(struct ct_repo *repo, const struct ct_cli_opts *o
 	int given = !!o->username + !!o->anonymous_id + !!o->id;
 
 	if (given != 1) {
-		fprintf(stderr, "convtrack: profile show needs exactly one of "
-			"--username U, --anonymous-id A, --id UUID\n");
+		ct_cli_error("profile show needs exactly one of "
+			"--username U, --anonymous-id A, --id UUID");
 		return CT_CLI_USAGE;
 	}
 	if (o->username) {
@@ -367,7 +144,7 @@ static int ct_cli_find_profile(struct ct_repo *repo, const struct ct_cli_opts *o
 	} else {
 		q = CT_Q_PROFILE_BY_ID, key = o->id, what = "id";
 		if (!ct_cli_is_uuid(key)) {
-			fprintf(stderr, "convtrack: '%s' is not a UUID\n", key);
+			ct_cli_error("'%s' is not a UUID", key);
 			return CT_CLI_USAGE;
 		}
 	}
@@ -375,7 +152,7 @@ static int ct_cli_find_profile(struct ct_repo *repo, const struct ct_cli_opts *o
 	if (st != CT_REPO_OK)
 		return ct_cli_failed(repo, st);
 	if (profile->nrows == 0) {
-		fprintf(stderr, "convtrack: no profile with %s '%s'\n", what, key);
+		ct_cli_error("no profile with %s '%s'", what, key);
 		ct_repo_table_free(profile);
 		return CT_CLI_NOT_FOUND;
 	}
@@ -392,8 +169,8 @@ static int ct_cli_profile_show(struct ct_repo *repo, const struct ct_cli_opts *o
 	int rc;
 
 	if (o->noperands != 1 || strcmp(o->operands[0], "show") != 0) {
-		fprintf(stderr, "convtrack: usage: convtrack profile show "
-			"(--username U | --anonymous-id A | --id UUID) [--json]\n");
+		ct_cli_error("usage: convtrack profile show "
+			"(--username U | --anonymous-id A | --id UUID) [--json]");
 		return CT_CLI_USAGE;
 	}
 	rc = ct_cli_find_profile(repo, o, &profile);
@@ -462,8 +239,8 @@ static int ct_cli_summaries(struct ct_repo *repo, const struct ct_cli_opts *o,
 	int rc;
 
 	if (!o->profile || o->noperands) {
-		fprintf(stderr, "convtrack: usage: convtrack summaries --profile UUID "
-			"[--limit N] [--json]\n");
+		ct_cli_error("usage: convtrack summaries --profile UUID "
+			"[--limit N] [--json]");
 		return CT_CLI_USAGE;
 	}
 	by_id.id = o->profile;
@@ -499,13 +276,13 @@ static int ct_cli_merge(struct ct_repo *repo, const struct ct_cli_opts *o,
 	int i;
 
 	if (o->noperands != 2) {
-		fprintf(stderr, "convtrack: usage: convtrack merge ANONYMOUS_PROFILE_ID "
-			"AUTHENTICATED_PROFILE_ID\n");
+		ct_cli_error("usage: convtrack merge ANONYMOUS_PROFILE_ID "
+			"AUTHENTICATED_PROFILE_ID");
 		return CT_CLI_USAGE;
 	}
 	for (i = 0; i < 2; i++) {
 		if (!ct_cli_is_uuid(o->operands[i])) {
-			fprintf(stderr, "convtrack: '%s' is not a UUID\n", o->operands[i]);
+			ct_cli_error("'%s' is not a UUID", o->operands[i]);
 			return CT_CLI_USAGE;
 		}
 	}
@@ -534,7 +311,7 @@ static void ct_cli_print_rows(const struct ct_cli_opts *o, const char *id,
 		yajl_gen_map_open(g);
 		if (id) {
 			ct_cli_json_key(g, "profile_id");
-			ct_cli_json_cell(g, 's', id);
+			ct_cli_json_text(g, NULL, id);
 		}
 		ct_cli_json_key(g, key);
 		ct_cli_json_rows(g, rows);
@@ -562,7 +339,7 @@ static int ct_cli_profile_trail(struct ct_repo *repo, const struct ct_cli_opts *
 
 	if (o->id && !merges) {
 		if (!ct_cli_is_uuid(o->id)) {
-			fprintf(stderr, "convtrack: '%s' is not a UUID\n", o->id);
+			ct_cli_error("'%s' is not a UUID", o->id);
 			return CT_CLI_USAGE;
 		}
 		id = o->id;
@@ -577,7 +354,7 @@ static int ct_cli_profile_trail(struct ct_repo *repo, const struct ct_cli_opts *
 	if (st != CT_REPO_OK) {
 		rc = ct_cli_failed(repo, st);
 	} else if (rows.nrows == 0 && profile.nrows == 0) {
-		fprintf(stderr, "convtrack: no profile with id '%s'\n", id);
+		ct_cli_error("no profile with id '%s'", id);
 		rc = CT_CLI_NOT_FOUND;
 	} else {
 		ct_cli_print_rows(o, id, merges ? "merges" : "history",
@@ -612,8 +389,8 @@ static int ct_cli_unmerge(struct ct_repo *repo, const struct ct_cli_opts *o,
 	const char *anon = o->operands[0], *prev;
 
 	if (o->noperands != 1 || !ct_cli_is_uuid(anon)) {
-		fprintf(stderr, "convtrack: usage: convtrack unmerge "
-			"ANONYMOUS_PROFILE_ID [--json]\n");
+		ct_cli_error("usage: convtrack unmerge "
+			"ANONYMOUS_PROFILE_ID [--json]");
 		return CT_CLI_USAGE;
 	}
 	st = ct_repo_query(repo, CT_Q_UNMERGE, &anon, &res);
@@ -643,8 +420,8 @@ static int ct_cli_shared_devices(struct ct_repo *repo, const struct ct_cli_opts 
 	enum ct_repo_status st;
 
 	if (o->noperands > 1 || (!apply && strcmp(sub, "list") != 0)) {
-		fprintf(stderr, "convtrack: usage: convtrack shared-devices "
-			"[list | apply-policy] [--json]\n");
+		ct_cli_error("usage: convtrack shared-devices "
+			"[list | apply-policy] [--json]");
 		return CT_CLI_USAGE;
 	}
 	st = ct_repo_query(repo, apply ? CT_Q_SHARED_DEVICE_POLICY :
@@ -692,6 +469,27 @@ static void ct_cli_erase_text(const struct ct_repo_erase_result *res, FILE *out)
 }
 
 /*
+ * The profile_erased event that the erasure queued, as published except
+ * that its occurred_at has milliseconds, like every time the commands
+ * print.
+ */
+static void ct_cli_erase_json(const struct ct_repo_erase_result *res, FILE *out)
+{
+	yajl_val tree = yajl_tree_parse(res->payload, NULL, 0);
+	yajl_gen g;
+
+	if (!tree) {
+		fprintf(out, "%s\n", res->payload);
+		return;
+	}
+	g = yajl_gen_alloc(NULL);
+	ct_cli_json_value(g, NULL, tree);
+	ct_cli_json_print(g, out);
+	yajl_gen_free(g);
+	yajl_tree_free(tree);
+}
+
+/*
  * convtrack erase: one transaction through erase_profile(), the same as a
  * profile-erasure-requested event.  Needs the configuration for the hash
  * key, so it connects itself.
@@ -710,18 +508,18 @@ static int ct_cli_erase(const struct ct_config *cfg, const struct ct_cli_opts *o
 	struct ct_repo *repo;
 
 	if (!o->username == !o->profile || o->noperands) {
-		fprintf(stderr, "convtrack: usage: convtrack erase (--username U | "
+		ct_cli_error("usage: convtrack erase (--username U | "
 			"--profile UUID) [--requested-by WHO] [--reason TEXT] "
-			"[--json]\n");
+			"[--json]");
 		return CT_CLI_USAGE;
 	}
 	if (o->profile && !ct_cli_is_uuid(o->profile)) {
-		fprintf(stderr, "convtrack: '%s' is not a UUID\n", o->profile);
+		ct_cli_error("'%s' is not a UUID", o->profile);
 		return CT_CLI_USAGE;
 	}
 	if (demo_key)
-		fprintf(stderr, "convtrack: warning: redact.hash_key is not set; "
-			"the denylist uses the PUBLIC demo key\n");
+		ct_cli_warn("redact.hash_key is not set; the denylist uses the "
+			    "PUBLIC demo key");
 	repo = ct_cli_connect(cfg);
 	if (!repo)
 		return CT_CLI_UNREACHABLE;
@@ -736,13 +534,13 @@ static int ct_cli_erase(const struct ct_config *cfg, const struct ct_cli_opts *o
 	}
 	ct_repo_free(repo);
 	if (!res.found) {
-		fprintf(stderr, "convtrack: no profile with %s '%s'; nothing erased\n",
+		ct_cli_error("no profile with %s '%s'; nothing erased",
 			o->username ? "username" : "id",
 			o->username ? o->username : o->profile);
 		return CT_CLI_NOT_FOUND;
 	}
 	if (o->json)
-		fprintf(out, "%s\n", res.payload);
+		ct_cli_erase_json(&res, out);
 	else
 		ct_cli_erase_text(&res, out);
 	ct_repo_erase_result_clear(&res);
@@ -788,8 +586,8 @@ static int ct_cli_report(struct ct_repo *repo, const struct ct_cli_opts *o,
 	int rc = CT_CLI_OK;
 
 	if (o->noperands || (o->since && !ct_cli_is_date(o->since))) {
-		fprintf(stderr, "convtrack: usage: convtrack report [--since YYYY-MM-DD] "
-			"[--json]\n");
+		ct_cli_error("usage: convtrack report [--since YYYY-MM-DD] "
+			"[--json]");
 		return CT_CLI_USAGE;
 	}
 	for (i = 0; i < n && st == CT_REPO_OK; i++, done++)
@@ -839,12 +637,12 @@ static int ct_cli_retention(const struct ct_config *cfg,
 	struct ct_repo *repo;
 
 	if (o->noperands != 1 || strcmp(o->operands[0], "run") != 0) {
-		fprintf(stderr, "convtrack: usage: convtrack retention run [--json]\n");
+		ct_cli_error("usage: convtrack retention run [--json]");
 		return CT_CLI_USAGE;
 	}
 	if (cfg->retention_messages_days <= 0) {
-		fprintf(stderr, "convtrack: retention is off (retention.messages_days"
-			" is 0): nothing purged\n");
+		ct_cli_error("retention is off (retention.messages_days"
+			" is 0): nothing purged");
 		return CT_CLI_NOT_FOUND;
 	}
 	repo = ct_cli_connect(cfg);
@@ -858,10 +656,26 @@ static int ct_cli_retention(const struct ct_config *cfg,
 		return rc;
 	}
 	ct_repo_free(repo);
-	if (o->json)
-		fprintf(out, "{\"cutoff\":\"%s\",\"sessions_checked\":%lld,"
-			"\"sessions_purged\":%lld,\"messages_purged\":%lld}\n",
-			s.cutoff, s.checked, s.sessions, s.messages);
+	if (o->json) {
+		yajl_gen g = yajl_gen_alloc(NULL);
+		char cutoff[CT_PGTEXT_TIME_LEN];
+
+		yajl_gen_map_open(g);
+		ct_cli_json_key(g, "cutoff");
+		if (ct_pgtext_time(s.cutoff, cutoff) < 0)
+			snprintf(cutoff, sizeof(cutoff), "%.*s",
+				 (int)sizeof(cutoff) - 1, s.cutoff);
+		yajl_gen_string(g, (const unsigned char *)cutoff, strlen(cutoff));
+		ct_cli_json_key(g, "sessions_checked");
+		yajl_gen_integer(g, s.checked);
+		ct_cli_json_key(g, "sessions_purged");
+		yajl_gen_integer(g, s.sessions);
+		ct_cli_json_key(g, "messages_purged");
+		yajl_gen_integer(g, s.messages);
+		yajl_gen_map_close(g);
+		ct_cli_json_print(g, out);
+		yajl_gen_free(g);
+	}
 	else
 		fprintf(out, "retention pass: text older than %s (%d days)\n"
 			"  messages purged   %lld\n  sessions purged   %lld\n"
@@ -871,160 +685,6 @@ static int ct_cli_retention(const struct ct_config *cfg,
 }
 
 /* How dead-letter list and replay print what they visit. */
-struct ct_cli_dl {
-	const struct ct_cli_opts *o;
-	FILE *out;
-	yajl_gen g; /* list --json */
-};
-
-/* A string member of a record, or null. */
-static void ct_cli_json_strn(yajl_gen g, const char *key, const char *val,
-			     size_t len)
-{
-	ct_cli_json_key(g, key);
-	if (val)
-		yajl_gen_string(g, (const unsigned char *)val, len);
-	else
-		yajl_gen_null(g);
-}
-
-/* A number member that may be absent (-1): null then. */
-static void ct_cli_json_num(yajl_gen g, const char *key, long long v)
-{
-	ct_cli_json_key(g, key);
-	if (v >= 0)
-		yajl_gen_integer(g, v);
-	else
-		yajl_gen_null(g);
-}
-
-static int ct_cli_dl_list_one(void *arg, const struct ct_dltool_record *r)
-{
-	struct ct_cli_dl *dl = arg;
-	yajl_gen g = dl->g;
-
-	if (!g) {
-		char src[32] = "-", off[32] = "-";
-
-		if (r->source_partition >= 0)
-			snprintf(src, sizeof(src), "%lld", r->source_partition);
-		if (r->source_offset >= 0)
-			snprintf(off, sizeof(off), "%lld", r->source_offset);
-		fprintf(dl->out, "%" PRId32 ":%-8" PRId64 " %-32s %s[%s]@%s  %.*s\n",
-			r->partition, r->offset, r->reason ? r->reason : "-",
-			r->source_topic ? r->source_topic : "-", src, off,
-			r->payload ? (int)(r->len < 60 ? r->len : 60) : 11,
-			r->payload ? (const char *)r->payload : "(tombstone)");
-		return 0;
-	}
-	yajl_gen_map_open(g);
-	ct_cli_json_key(g, "partition");
-	yajl_gen_integer(g, r->partition);
-	ct_cli_json_key(g, "offset");
-	yajl_gen_integer(g, r->offset);
-	ct_cli_json_strn(g, "reason", r->reason, r->reason ? strlen(r->reason) : 0);
-	ct_cli_json_strn(g, "source_topic", r->source_topic,
-			 r->source_topic ? strlen(r->source_topic) : 0);
-	ct_cli_json_num(g, "source_partition", r->source_partition);
-	ct_cli_json_num(g, "source_offset", r->source_offset);
-	ct_cli_json_key(g, "redacted");
-	yajl_gen_bool(g, r->redacted);
-	ct_cli_json_strn(g, "key", r->key, r->key_len);
-	/* payloads may be invalid UTF-8: yajl_gen validates, so check */
-	ct_cli_json_key(g, "payload");
-	if (!r->payload || yajl_gen_string(g, r->payload, r->len) !=
-				   yajl_gen_status_ok)
-		yajl_gen_null(g);
-	yajl_gen_map_close(g);
-	return 0;
-}
-
-static int ct_cli_dl_replay_one(void *arg, const struct ct_dltool_record *r)
-{
-	struct ct_cli_dl *dl = arg;
-
-	if (r->skipped) {
-		fprintf(stderr, "convtrack: %" PRId32 ":%" PRId64 " has no source "
-			"topic header; skipped\n", r->partition, r->offset);
-		return 0;
-	}
-	fprintf(dl->out, "%s %" PRId32 ":%" PRId64 " -> %s\n",
-		dl->o->dry_run ? "would replay" : "replaying", r->partition,
-		r->offset, r->source_topic);
-	return 0;
-}
-
-static int ct_cli_dead_letter_list(const struct ct_config *cfg,
-				   const struct ct_cli_opts *o,
-				   const struct ct_dltool_filter *f, FILE *out)
-{
-	struct ct_cli_dl dl = { o, out, NULL };
-	char err[512];
-	int n;
-
-	if (o->json) {
-		dl.g = yajl_gen_alloc(NULL);
-		yajl_gen_config(dl.g, yajl_gen_validate_utf8, 1);
-		yajl_gen_array_open(dl.g);
-	} else {
-		fprintf(out, "%-10s %-32s %s  %s\n", "position", "reason",
-			"source[partition]@offset", "payload");
-	}
-	n = ct_dltool_list(cfg, f, ct_cli_dl_list_one, &dl, err, sizeof(err));
-	if (dl.g) {
-		yajl_gen_array_close(dl.g);
-		if (n >= 0)
-			ct_cli_json_print(dl.g, out);
-		yajl_gen_free(dl.g);
-	} else if (n >= 0) {
-		fprintf(out, "%d record%s\n", n, n == 1 ? "" : "s");
-	}
-	if (n < 0) {
-		fprintf(stderr, "convtrack: %s\n", err);
-		return CT_CLI_UNREACHABLE;
-	}
-	return CT_CLI_OK;
-}
-
-/* dead-letter list|replay: Kafka only, no database. */
-static int ct_cli_dead_letter(const struct ct_config *cfg,
-			      const struct ct_cli_opts *o, FILE *out)
-{
-	struct ct_dltool_filter f = { o->reason, (int)o->partition, o->offset,
-				      0 };
-	bool list = o->noperands == 1 && strcmp(o->operands[0], "list") == 0;
-	bool replay = o->noperands == 1 && strcmp(o->operands[0], "replay") == 0;
-	struct ct_cli_dl dl = { o, out, NULL };
-	char err[512];
-	int n;
-
-	if ((!list && !replay) || (o->offset >= 0 && o->partition < 0)) {
-		fprintf(stderr, "convtrack: usage: convtrack dead-letter list "
-			"[--reason PREFIX] [--partition P [--offset O]] [--limit N] "
-			"[--json]\n       convtrack dead-letter replay (--all | "
-			"--reason PREFIX | --partition P --offset O) [--dry-run]\n");
-		return CT_CLI_USAGE;
-	}
-	if (list) {
-		f.limit = o->limit;
-		return ct_cli_dead_letter_list(cfg, o, &f, out);
-	}
-	if (!o->all && !o->reason && o->offset < 0) {
-		fprintf(stderr, "convtrack: replay needs --all, --reason or "
-			"--partition/--offset, so nothing is replayed by accident\n");
-		return CT_CLI_USAGE;
-	}
-	n = ct_dltool_replay(cfg, &f, o->dry_run, ct_cli_dl_replay_one, &dl, err,
-			     sizeof(err));
-	if (n < 0) {
-		fprintf(stderr, "convtrack: %s\n", err);
-		return CT_CLI_UNREACHABLE;
-	}
-	fprintf(out, "%d record%s %s\n", n, n == 1 ? "" : "s",
-		o->dry_run ? "would be replayed" : "replayed");
-	return n == 0 ? CT_CLI_NOT_FOUND : CT_CLI_OK;
-}
-
 static const struct {
 	const char *name;
 	int (*run)(struct ct_repo *repo, const struct ct_cli_opts *o, FILE *out);
@@ -1055,7 +715,7 @@ static const struct {
 	  "dead-letter list [--reason PREFIX] [--partition P [--offset O]] [--json]" },
 	{ "dead-letter", NULL, ct_cli_dead_letter,
 	  "dead-letter replay (--all | --reason PREFIX | --partition P --offset O)"
-	  " [--dry-run]" },
+	  " [--dry-run] [--json]" },
 };
 
 #define CT_CLI_NCOMMANDS (sizeof(ct_cli_commands) / sizeof(ct_cli_commands[0]))
@@ -1078,6 +738,17 @@ void ct_cli_usage(FILE *out)
 		fprintf(out, "  %s\n", ct_cli_commands[i].usage);
 }
 
+int ct_cli_fail(int nargs, char **args, const char *what, const char *msg)
+{
+	int i;
+
+	for (i = 0; i < nargs; i++)
+		if (strcmp(args[i], "--json") == 0)
+			ct_cli_json_errors_on();
+	ct_cli_error("%s: %s", what, msg);
+	return ct_cli_done(CT_CLI_USAGE);
+}
+
 int ct_cli_run(const struct ct_config *cfg, const char *name, int nargs,
 	       char **args, FILE *out)
 {
@@ -1086,20 +757,25 @@ int ct_cli_run(const struct ct_config *cfg, const char *name, int nargs,
 	size_t i;
 	int rc;
 
+	for (i = 0; i < (size_t)nargs; i++)
+		if (strcmp(args[i], "--json") == 0)
+			ct_cli_json_errors_on();
 	for (i = 0; i < CT_CLI_NCOMMANDS; i++)
 		if (strcmp(ct_cli_commands[i].name, name) == 0)
 			break;
-	if (i == CT_CLI_NCOMMANDS)
-		return CT_CLI_USAGE;
+	if (i == CT_CLI_NCOMMANDS) {
+		ct_cli_error("unknown command '%s'", name);
+		return ct_cli_done(CT_CLI_USAGE);
+	}
 	if (ct_cli_parse(nargs, args, &o) < 0)
-		return CT_CLI_USAGE;
+		return ct_cli_done(CT_CLI_USAGE);
 	o.policy = cfg->merge_shared_device_policy;
 	if (ct_cli_commands[i].run_kafka)
-		return ct_cli_commands[i].run_kafka(cfg, &o, out);
+		return ct_cli_done(ct_cli_commands[i].run_kafka(cfg, &o, out));
 	repo = ct_cli_connect(cfg);
 	if (!repo)
-		return CT_CLI_UNREACHABLE;
+		return ct_cli_done(CT_CLI_UNREACHABLE);
 	rc = ct_cli_commands[i].run(repo, &o, out);
 	ct_repo_free(repo);
-	return rc;
+	return ct_cli_done(rc);
 }

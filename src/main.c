@@ -274,6 +274,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (ct_config_load(a.config_path, &cfg, err, sizeof(err)) < 0) {
+		if (a.command && ct_cli_has(a.command))
+			return ct_cli_fail(a.nrest, a.rest, "configuration", err);
 		fprintf(stderr, "convtrack: configuration: %s\n", err);
 		return 2;
 	}

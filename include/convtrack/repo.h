@@ -357,8 +357,10 @@ enum ct_repo_query {
 
 /*
  * A query's result, copied out of libpq: rows x cols cells, row-major, NULL
- * for SQL NULL; kinds[c] is 's' (text), 'n' (number), 'b' (boolean) or 'j'
- * (JSON) so that callers can render it faithfully.
+ * for SQL NULL; kinds[c] is 's' (text), 'n' (number), 'b' (boolean), 'j'
+ * (JSON: json and jsonb columns, and arrays, rewritten as JSON arrays) or
+ * 't' (a time, rewritten as RFC 3339 in UTC with milliseconds:
+ * "2026-11-02T08:03:12.580Z") so that callers can render it faithfully.
  */
 struct ct_repo_table {
 	size_t nrows, ncols;

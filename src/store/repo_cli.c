@@ -1,11 +1,14 @@
 /*
  * Repository, operator queries: the read-mostly queries of the operator CLI.
- * Results are copied into a plain table so the CLI never sees libpq.
+ * Results are copied into a plain table so the CLI never sees libpq, with
+ * times in RFC 3339 (UTC, milliseconds) and arrays as JSON arrays, so that
+ * no caller sees PostgreSQL's text forms (pgtext.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "convtrack/repo.h"
+#include "convtrack/pgtext.h"
 #include "repo_int.h"
 
 /* Columns every profile query returns, in this order. */
@@ -142,9 +145,15 @@ static const int ct_repo_query_params[CT_Q_COUNT] = {
 	[CT_Q_SHARED_DEVICE_POLICY] = 1,
 };
 
-/* How a column of type oid should be rendered (pg_type's oids). */
-static char ct_repo_kind(Oid type)
+/*
+ * How a column of type oid is handed over (pg_type's oids): 'b' boolean,
+ * 'n' number, 'j' JSON (json, jsonb, and arrays, rewritten as JSON
+ * arrays), 't' time (rewritten as RFC 3339 in UTC), 's' text.  *elem is
+ * the element kind of an array type, and -1 for other types.
+ */
+static char ct_repo_kind(Oid type, int *elem)
 {
+	*elem = -1;
 	switch (type) {
 	case 16: /* bool */
 		return 'b';
@@ -152,17 +161,57 @@ static char ct_repo_kind(Oid type)
 		return 'n';
 	case 114: case 3802: /* json, jsonb */
 		return 'j';
+	case 1114: case 1184: /* timestamp, timestamptz */
+		return 't';
+	case 1000: /* bool[] */
+		*elem = CT_PGTEXT_BOOL;
+		return 'j';
+	case 1005: case 1007: case 1016: case 1021: case 1022: case 1231:
+		*elem = CT_PGTEXT_NUMBER; /* int2[] ... numeric[] */
+		return 'j';
+	case 1115: case 1185: /* timestamp[], timestamptz[] */
+		*elem = CT_PGTEXT_TIME;
+		return 'j';
+	case 1003: case 1009: case 1014: case 1015: case 2951: /* name[] ... uuid[] */
+		*elem = CT_PGTEXT_STRING;
+		return 'j';
 	default:
 		return 's';
 	}
 }
 
+/*
+ * A copy of a cell as the table hands it over: a time in RFC 3339, an
+ * array as a JSON array; anything that does not convert (a time such as
+ * "infinity") stays as PostgreSQL printed it.
+ */
+static char *ct_repo_cell(const char *v, char *kind, int elem)
+{
+	char time[CT_PGTEXT_TIME_LEN];
+	char *json;
+
+	if (*kind == 't') {
+		if (ct_pgtext_time(v, time) == 0)
+			return strdup(time);
+		return strdup(v);
+	}
+	if (elem >= 0) {
+		json = ct_pgtext_array_json(v, (enum ct_pgtext_elem)elem);
+		if (json)
+			return json;
+	}
+	return strdup(v);
+}
+
 static int ct_repo_table_copy(const PGresult *res, struct ct_repo_table *t)
 {
+	int elem[64];
 	size_t r, c;
 
 	t->nrows = (size_t)PQntuples(res);
 	t->ncols = (size_t)PQnfields(res);
+	if (t->ncols > sizeof(elem) / sizeof(elem[0]))
+		return -1;
 	t->names = calloc(t->ncols + 1, sizeof(*t->names));
 	t->kinds = calloc(t->ncols + 1, 1);
 	t->cells = calloc(t->nrows * t->ncols + 1, sizeof(*t->cells));
@@ -170,16 +219,19 @@ static int ct_repo_table_copy(const PGresult *res, struct ct_repo_table *t)
 		return -1;
 	for (c = 0; c < t->ncols; c++) {
 		t->names[c] = strdup(PQfname(res, (int)c));
-		t->kinds[c] = ct_repo_kind(PQftype(res, (int)c));
+		t->kinds[c] = ct_repo_kind(PQftype(res, (int)c), &elem[c]);
 		if (!t->names[c])
 			return -1;
 	}
 	for (r = 0; r < t->nrows; r++) {
 		for (c = 0; c < t->ncols; c++) {
+			char **cell = &t->cells[r * t->ncols + c];
+
 			if (PQgetisnull(res, (int)r, (int)c))
 				continue;
-			t->cells[r * t->ncols + c] = strdup(PQgetvalue(res, (int)r, (int)c));
-			if (!t->cells[r * t->ncols + c])
+			*cell = ct_repo_cell(PQgetvalue(res, (int)r, (int)c),
+					     &t->kinds[c], elem[c]);
+			if (!*cell)
 				return -1;
 		}
 	}

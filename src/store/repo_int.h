@@ -22,7 +22,7 @@
  *   repo_batch -> repo_messages, repo_erase -> repo_conn
  *   repo_migrate, repo_summary, repo_retention, repo_cli -> repo_conn
  *
- * The leaf helpers of the folder (pgarray.c, the generated
+ * The leaf helpers of the folder (pgarray.c, pgtext.c, the generated
  * migrations_data.c) do not include this header and call none of them.
  */
 #ifndef CONVTRACK_REPO_INT_H

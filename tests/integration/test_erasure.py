@@ -197,7 +197,22 @@ def test_erase_cli_then_replay():
             raise TestFailure("a refused erasure left a record")
         out = cli(c, "erase", "--username", h["u"], "--requested-by",
                   "dpo@bank", "--reason", "GDPR art. 17 request 42", "--json")
-        ev = json.loads(out)
+        printed = json.loads(out)
+        # the CLI prints the event it queued with occurred_at in
+        # milliseconds (schemas/cli/erase.schema.json); the event keeps
+        # microseconds (schemas/profile-erased.schema.json)
+        if not re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$",
+                        printed["occurred_at"]):
+            raise TestFailure("erase printed occurred_at %r" %
+                              printed["occurred_at"])
+        ev = dict(printed)
+        ev["occurred_at"] = ctlib.psql(
+            c.db, "SELECT payload::jsonb->>'occurred_at' FROM erasure_outbox"
+            " WHERE payload::jsonb->>'erasure_id' = '%s'" % printed["erasure_id"]
+        ).strip()
+        if ev["occurred_at"][:23] + "Z" != printed["occurred_at"]:
+            raise TestFailure("printed %s, queued %s" % (printed["occurred_at"],
+                                                          ev["occurred_at"]))
         if sorted(ev["profile_ids"]) != sorted(h["profiles"]) or \
                 ev["sessions"] != 4 or ev["messages"] != 4 or \
                 ev["summaries"] != 4 or ev["profile_id"] != user_id(h["u"]):
