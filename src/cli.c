@@ -100,7 +100,7 @@ static bool ct_cli_is_uuid(const char *s)
 	return true;
 }
 
-static struct ct_repo *ct_cli_connect(const struct ct_config *cfg)
+struct ct_repo *ct_cli_connect(const struct ct_config *cfg)
 {
 	struct ct_repo *repo = NULL;
 	char err[512];
@@ -114,7 +114,7 @@ static struct ct_repo *ct_cli_connect(const struct ct_config *cfg)
 }
 
 /* Exit code for a failed query, after printing why. */
-static int ct_cli_failed(struct ct_repo *repo, enum ct_repo_status st)
+int ct_cli_failed(struct ct_repo *repo, enum ct_repo_status st)
 {
 	ct_cli_error("%s", ct_repo_error(repo));
 	return st == CT_REPO_PERMANENT ? CT_CLI_NOT_FOUND : CT_CLI_UNREACHABLE;
@@ -548,7 +548,7 @@ static int ct_cli_erase(const struct ct_config *cfg, const struct ct_cli_opts *o
 }
 
 /* True when s is a YYYY-MM-DD date (the server checks the calendar). */
-static bool ct_cli_is_date(const char *s)
+bool ct_cli_is_date(const char *s)
 {
 	static const char pat[] = "dddd-dd-dd";
 	size_t i;
@@ -711,6 +711,8 @@ static const struct {
 	  " [--reason TEXT] [--json]" },
 	{ "report", ct_cli_report, NULL, "report [--since YYYY-MM-DD] [--json]" },
 	{ "retention", NULL, ct_cli_retention, "retention run [--json]" },
+	{ "resummarize", NULL, ct_cli_resummarize,
+	  "resummarize [--since YYYY-MM-DD] [--dry-run] [--json]" },
 	{ "dead-letter", NULL, ct_cli_dead_letter,
 	  "dead-letter list [--reason PREFIX] [--partition P [--offset O]] [--json]" },
 	{ "dead-letter", NULL, ct_cli_dead_letter,

@@ -2,7 +2,8 @@
  * Private to the operator commands (src/cli*.c): their options, exit
  * codes, error reporting and rendering.  cli.c parses and runs the
  * commands; cli_render.c prints tables as aligned text or JSON and reports
- * errors (as JSON with --json); cli_dl.c runs dead-letter list and replay.
+ * errors (as JSON with --json); cli_dl.c runs dead-letter list and replay;
+ * cli_resummarize.c runs resummarize.
  */
 #ifndef CONVTRACK_CLI_INT_H
 #define CONVTRACK_CLI_INT_H
@@ -73,6 +74,19 @@ void ct_cli_json_print(yajl_gen g, FILE *out);
 void ct_cli_text_table(const struct ct_repo_table *t, FILE *out);
 void ct_cli_text_record(const struct ct_repo_table *t, FILE *out);
 void ct_cli_text_summaries(const struct ct_repo_table *t, FILE *out);
+
+/* Connects to PostgreSQL, or says why not and returns NULL. */
+struct ct_repo *ct_cli_connect(const struct ct_config *cfg);
+
+/* Exit code for a failed query, after saying why. */
+int ct_cli_failed(struct ct_repo *repo, enum ct_repo_status st);
+
+/* True when s is a YYYY-MM-DD date (the server checks the calendar). */
+bool ct_cli_is_date(const char *s);
+
+/* resummarize: stored summaries recomputed with the current rules. */
+int ct_cli_resummarize(const struct ct_config *cfg, const struct ct_cli_opts *o,
+		       FILE *out);
 
 /* dead-letter list|replay: Kafka only, no database. */
 int ct_cli_dead_letter(const struct ct_config *cfg, const struct ct_cli_opts *o,

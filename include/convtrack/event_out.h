@@ -31,12 +31,13 @@ struct ct_event_out_meta {
 	const char *profile_type; /* "authenticated" | "anonymous" | NULL */
 	const struct ct_event_out_candidate *candidates;
 	size_t ncandidates;
+	const char *summarizer;   /* e.g. CT_SUMMARIZER_NAME; NULL: not printed */
 };
 
 /*
  * Renders the summary as JSON.  With event_id NULL: the value only (no
- * event_id, event_type, schema_version, occurred_at, summary_version); else
- * the whole event with those.  Returns a malloc'd NUL-terminated string, or
+ * event_id, event_type, schema_version, occurred_at, summary_version,
+ * summarizer); else the whole event with those.  Returns a malloc'd NUL-terminated string, or
  * NULL when out of memory.
  */
 char *ct_event_out_summary(const struct ct_summary *s,

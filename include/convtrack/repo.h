@@ -191,15 +191,16 @@ struct ct_repo_summary_job {
 /*
  * Opens a transaction, locks the session and its profiles (as the applier
  * does) and loads what its summary is computed from.  When the summary is
- * no longer due (another worker did it, or the session was reopened) the
- * transaction is committed and job->due is false.  So it is when retention
+ * no longer due (another worker did it, or the session was reopened; with
+ * any, only when the session is not ended) the transaction is committed
+ * and job->due is false.  So it is when retention
  * purged some of the session's text (job->purged_skip): its due time is
  * cleared and its summary, if any, stays as it is.  Otherwise the
  * transaction stays open for ct_repo_summary_contacts() and
  * ct_repo_summary_commit(); on any failure call ct_repo_summary_abort().
  */
 enum ct_repo_status ct_repo_summary_begin(struct ct_repo *repo,
-					  const char *session_id,
+					  const char *session_id, bool any,
 					  struct ct_repo_summary_job *job)
 	__attribute__((warn_unused_result));
 
@@ -216,15 +217,30 @@ enum ct_repo_status ct_repo_summary_contacts(struct ct_repo *repo,
 	__attribute__((warn_unused_result));
 
 /*
- * Writes summary version `version` whose value is value_json and its outbox
- * row (event_id, event_json) when value_json is not NULL; then clears the
- * due time, refreshes the profile's metadata (rule 9) and commits.
+ * Writes summary version `version` whose value is value_json, written by
+ * summarizer (e.g. "rules-1"), and its outbox row (event_id, event_json)
+ * when value_json is not NULL; then clears the due time, refreshes the
+ * profile's metadata (rule 9) and commits.
  */
 enum ct_repo_status ct_repo_summary_commit(struct ct_repo *repo,
 					   struct ct_repo_summary_job *job,
 					   const char *value_json, long version,
 					   const char *event_id,
-					   const char *event_json)
+					   const char *event_json,
+					   const char *summarizer)
+	__attribute__((warn_unused_result));
+
+/*
+ * Up to max ended sessions that have a summary, started on or after since
+ * (a date, NULL: all), with ids after after (NULL: from the first), in id
+ * order; *total (may be NULL) gets how many there are in all.  For
+ * `convtrack resummarize`, which pages through them.
+ */
+enum ct_repo_status ct_repo_summarized_sessions(struct ct_repo *repo,
+						const char *since, const char *after,
+						int max,
+						char (*ids)[CT_UUID_STRLEN + 1],
+						size_t *n, long long *total)
 	__attribute__((warn_unused_result));
 
 /* Rolls back an open summary transaction. */

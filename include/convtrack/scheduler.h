@@ -15,6 +15,7 @@
 #ifndef CONVTRACK_SCHEDULER_H
 #define CONVTRACK_SCHEDULER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "convtrack/config.h"
@@ -35,6 +36,20 @@ int ct_scheduler_new(const struct ct_config *cfg, struct ct_scheduler **out,
 /* One round of work; stats (may be NULL) are added to. */
 enum ct_repo_status ct_scheduler_tick(struct ct_scheduler *sw, struct ct_repo *repo,
 				    struct ct_scheduler_stats *stats)
+	__attribute__((warn_unused_result));
+
+/*
+ * Recomputes the summary of one ended session with the current rules,
+ * whether it is due or not (`convtrack resummarize`), under the same locks
+ * as a tick: a new version and its event only when the summary's value
+ * changed (rule 7).  With dry_run nothing is written.  *changed says
+ * whether the value changed (or would).  A session whose text retention
+ * purged is left as it is.
+ */
+enum ct_repo_status ct_scheduler_resummarize(struct ct_scheduler *sw,
+					     struct ct_repo *repo,
+					     const char *session_id,
+					     bool dry_run, bool *changed)
 	__attribute__((warn_unused_result));
 
 /* Frees sw.  Does nothing when sw is NULL. */

@@ -34,6 +34,15 @@ struct ct_summary_input {
 	int64_t ended_at_us;         /* end of the session */
 };
 
+/*
+ * The name and rule version of this summarizer, carried by every stored
+ * summary and summary_generated event it writes (contract section 3,
+ * `summarizer`).  Raise the number whenever a change of the text rules or
+ * their models can change a summary: `convtrack resummarize` then brings
+ * stored summaries up to date.
+ */
+#define CT_SUMMARIZER_NAME "rules-1"
+
 /* A summary (contract section 3 fields that the text determines). */
 struct ct_summary {
 	char *summary;               /* owned */

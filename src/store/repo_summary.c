@@ -192,7 +192,7 @@ static void ct_rs_copy(char *dst, size_t cap, const PGresult *res, int r, int c,
 static enum ct_repo_status ct_rs_load_session(struct ct_repo *repo,
 					      struct ct_repo_summary_job *job,
 					      const char *profile, const char *anon,
-					      bool *match)
+					      bool any, bool *match)
 {
 	static const char sql[] =
 		"SELECT s.profile_id, p.profile_type, a.id,"
@@ -200,7 +200,8 @@ static enum ct_repo_status ct_rs_load_session(struct ct_repo *repo,
 		"  (extract(epoch FROM s.started_at) * 1000000)::bigint,"
 		"  (extract(epoch FROM s.ended_at) * 1000000)::bigint,"
 		"  s.duration_seconds,"
-		"  s.summary_due_at <= now() AND s.ended_at IS NOT NULL,"
+		"  ($2::bool OR s.summary_due_at <= now())"
+		"  AND s.ended_at IS NOT NULL,"
 		"  COALESCE(c.summary_version, 0), c.value_json,"
 		"  s.text_purged_at IS NOT NULL"
 		" FROM agent_sessions s"
@@ -208,11 +209,11 @@ static enum ct_repo_status ct_rs_load_session(struct ct_repo *repo,
 		" LEFT JOIN user_profiles a ON a.anonymous_id = s.anonymous_id"
 		" LEFT JOIN conversation_summaries c ON c.session_id = s.session_id"
 		" WHERE s.session_id = $1";
-	const char *p[1] = { job->session_id };
+	const char *p[2] = { job->session_id, any ? "true" : "false" };
 	enum ct_repo_status st;
 	PGresult *res;
 
-	st = ct_repo_exec(repo, sql, 1, p, &res);
+	st = ct_repo_exec(repo, sql, 2, p, &res);
 	if (st != CT_REPO_OK)
 		return st;
 	if (PQntuples(res) != 1) {
@@ -298,7 +299,7 @@ static enum ct_repo_status ct_rs_skip_purged(struct ct_repo *repo,
 }
 
 enum ct_repo_status ct_repo_summary_begin(struct ct_repo *repo,
-					  const char *session_id,
+					  const char *session_id, bool any,
 					  struct ct_repo_summary_job *job)
 {
 	static const char ids_sql[] =
@@ -330,7 +331,8 @@ enum ct_repo_status ct_repo_summary_begin(struct ct_repo *repo,
 		PQclear(res);
 		st = ct_rs_lock(repo, locks, 3);
 		if (st == CT_REPO_OK)
-			st = ct_rs_load_session(repo, job, profile, anon, &match);
+			st = ct_rs_load_session(repo, job, profile, anon, any,
+						&match);
 		if (st != CT_REPO_OK)
 			break;
 		if (!match) {
@@ -433,17 +435,19 @@ enum ct_repo_status ct_repo_summary_commit(struct ct_repo *repo,
 					   struct ct_repo_summary_job *job,
 					   const char *value_json, long version,
 					   const char *event_id,
-					   const char *event_json)
+					   const char *event_json,
+					   const char *summarizer)
 {
 	static const char upsert[] =
 		"INSERT INTO conversation_summaries AS c (session_id, profile_id,"
 		"  summary, extracted_info, sentiment, resolution_status, topics,"
-		"  message_count, duration_seconds, summary_version, value_json)"
+		"  message_count, duration_seconds, summary_version, value_json,"
+		"  summarizer)"
 		" SELECT $1::uuid, (v->>'profile_id')::uuid, v->>'summary',"
 		"  v->'extracted_info', v->>'sentiment', v->>'resolution_status',"
 		"  ARRAY(SELECT jsonb_array_elements_text(v->'topics')),"
 		"  (v->>'message_count')::int, (v->>'duration_seconds')::float8,"
-		"  $3::int, $2::text"
+		"  $3::int, $2::text, $4"
 		" FROM (SELECT $2::text::jsonb AS v) x"
 		" ON CONFLICT (session_id) DO UPDATE SET"
 		"  profile_id = EXCLUDED.profile_id, summary = EXCLUDED.summary,"
@@ -453,7 +457,8 @@ enum ct_repo_status ct_repo_summary_commit(struct ct_repo *repo,
 		"  topics = EXCLUDED.topics, message_count = EXCLUDED.message_count,"
 		"  duration_seconds = EXCLUDED.duration_seconds,"
 		"  summary_version = EXCLUDED.summary_version,"
-		"  value_json = EXCLUDED.value_json, created_at = now(),"
+		"  value_json = EXCLUDED.value_json,"
+		"  summarizer = EXCLUDED.summarizer, created_at = now(),"
 		"  updated_at = now()";
 	static const char outbox[] =
 		"INSERT INTO summary_outbox (event_id, session_id, summary_version,"
@@ -467,7 +472,8 @@ enum ct_repo_status ct_repo_summary_commit(struct ct_repo *repo,
 		p[0] = job->session_id;
 		p[1] = value_json;
 		p[2] = ver;
-		st = ct_repo_exec(repo, upsert, 3, p, NULL);
+		p[3] = summarizer;
+		st = ct_repo_exec(repo, upsert, 4, p, NULL);
 		if (st == CT_REPO_OK) {
 			p[0] = event_id;
 			p[1] = job->session_id;
@@ -492,6 +498,50 @@ enum ct_repo_status ct_repo_summary_commit(struct ct_repo *repo,
 	if (st != CT_REPO_OK)
 		ct_repo_rollback(repo);
 	return st;
+}
+
+enum ct_repo_status ct_repo_summarized_sessions(struct ct_repo *repo,
+						const char *since, const char *after,
+						int max,
+						char (*ids)[CT_UUID_STRLEN + 1],
+						size_t *n, long long *total)
+{
+	static const char list[] =
+		"SELECT c.session_id::text FROM conversation_summaries c"
+		" JOIN agent_sessions s USING (session_id)"
+		" WHERE s.ended_at IS NOT NULL"
+		"  AND ($1::date IS NULL OR s.started_at >= $1::date)"
+		"  AND ($2::uuid IS NULL OR c.session_id > $2::uuid)"
+		" ORDER BY c.session_id LIMIT $3::int";
+	static const char count[] =
+		"SELECT count(*) FROM conversation_summaries c"
+		" JOIN agent_sessions s USING (session_id)"
+		" WHERE s.ended_at IS NOT NULL"
+		"  AND ($1::date IS NULL OR s.started_at >= $1::date)";
+	char lim[16];
+	const char *p[3] = { since, after, lim };
+	enum ct_repo_status st;
+	PGresult *res;
+	int r;
+
+	*n = 0;
+	snprintf(lim, sizeof(lim), "%d", max);
+	st = ct_repo_ready(repo);
+	if (st == CT_REPO_OK && total) {
+		st = ct_repo_exec(repo, count, 1, p, &res);
+		if (st == CT_REPO_OK) {
+			*total = atoll(PQgetvalue(res, 0, 0));
+			PQclear(res);
+		}
+	}
+	if (st == CT_REPO_OK)
+		st = ct_repo_exec(repo, list, 3, p, &res);
+	if (st != CT_REPO_OK)
+		return st;
+	for (r = 0; r < PQntuples(res) && r < max; r++)
+		snprintf(ids[(*n)++], CT_UUID_STRLEN + 1, "%s", PQgetvalue(res, r, 0));
+	PQclear(res);
+	return CT_REPO_OK;
 }
 
 /* ---- outbox ---- */

@@ -123,6 +123,8 @@ char *ct_event_out_summary(const struct ct_summary *s,
 	ct_out_str(g, "message_count");
 	yajl_gen_integer(g, (long long)s->message_count);
 	ct_out_key_num(g, "duration_seconds", s->duration_seconds);
+	if (event_id && m->summarizer)
+		ct_out_key_str(g, "summarizer", m->summarizer);
 	yajl_gen_map_close(g);
 	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
 		out = malloc(len + 1);

@@ -104,7 +104,8 @@ static int ct_scheduler_compute(struct ct_scheduler *sw,
  */
 static enum ct_repo_status ct_scheduler_store(struct ct_repo *repo,
 					    struct ct_repo_summary_job *job,
-					    const struct ct_summary *sum, int *versions)
+					    const struct ct_summary *sum, bool dry_run,
+					    int *versions)
 {
 	struct ct_event_out_candidate cands[CT_REPO_MAX_CANDIDATES];
 	struct ct_event_out_meta meta = { 0 };
@@ -124,6 +125,7 @@ static enum ct_repo_status ct_scheduler_store(struct ct_repo *repo,
 	meta.profile_type = job->has_profile ? job->profile_type : NULL;
 	meta.candidates = cands;
 	meta.ncandidates = job->ncandidates;
+	meta.summarizer = CT_SUMMARIZER_NAME;
 	value = ct_event_out_summary(sum, &meta, NULL, 0, 0);
 	if (!value) {
 		ct_repo_summary_abort(repo);
@@ -131,7 +133,18 @@ static enum ct_repo_status ct_scheduler_store(struct ct_repo *repo,
 	}
 	if (job->prev_value && strcmp(job->prev_value, value) == 0) {
 		free(value);
-		return ct_repo_summary_commit(repo, job, NULL, 0, NULL, NULL);
+		if (dry_run) {
+			ct_repo_summary_abort(repo);
+			return CT_REPO_OK;
+		}
+		return ct_repo_summary_commit(repo, job, NULL, 0, NULL, NULL, NULL);
+	}
+	if (dry_run) {
+		/* what would change, and nothing written */
+		free(value);
+		ct_repo_summary_abort(repo);
+		(*versions)++;
+		return CT_REPO_OK;
 	}
 	ct_ids_summary_event(job->session_id, job->prev_version + 1, event_id);
 	event = ct_event_out_summary(sum, &meta, event_id, job->prev_version + 1,
@@ -142,7 +155,7 @@ static enum ct_repo_status ct_scheduler_store(struct ct_repo *repo,
 		return CT_REPO_TRANSIENT;
 	}
 	st = ct_repo_summary_commit(repo, job, value, job->prev_version + 1,
-				    event_id, event);
+				    event_id, event, CT_SUMMARIZER_NAME);
 	if (st == CT_REPO_OK) {
 		(*versions)++;
 		ct_metrics_inc("convtrack_summaries_generated_total", NULL, 1);
@@ -154,10 +167,15 @@ static enum ct_repo_status ct_scheduler_store(struct ct_repo *repo,
 	return st;
 }
 
-/* Summarizes one due session in its own transaction. */
+/*
+ * Summarizes one session in its own transaction: a due one, or with any
+ * an ended one whatever its due time; with dry_run nothing is written and
+ * stats->versions counts the summaries whose value would change.
+ */
 static enum ct_repo_status ct_scheduler_summarize(struct ct_scheduler *sw,
 						struct ct_repo *repo,
 						const char *session_id,
+						bool any, bool dry_run,
 						struct ct_scheduler_stats *stats)
 {
 	struct ct_repo_summary_job job;
@@ -166,7 +184,7 @@ static enum ct_repo_status ct_scheduler_summarize(struct ct_scheduler *sw,
 	enum ct_repo_status st;
 	size_t i;
 
-	st = ct_repo_summary_begin(repo, session_id, &job);
+	st = ct_repo_summary_begin(repo, session_id, any, &job);
 	if (st == CT_REPO_OK && job.purged_skip)
 		ct_metrics_inc("convtrack_summaries_skipped_purged_total", NULL, 1);
 	if (st != CT_REPO_OK || !job.due) {
@@ -185,7 +203,8 @@ static enum ct_repo_status ct_scheduler_summarize(struct ct_scheduler *sw,
 	st = ct_repo_summary_contacts(repo, &job, phones, sum.n_phones, emails,
 				      sum.n_emails);
 	if (st == CT_REPO_OK)
-		st = ct_scheduler_store(repo, &job, &sum, &stats->versions);
+		st = ct_scheduler_store(repo, &job, &sum, dry_run,
+					&stats->versions);
 	else
 		ct_repo_summary_abort(repo);
 	if (st == CT_REPO_OK)
@@ -225,7 +244,20 @@ enum ct_repo_status ct_scheduler_tick(struct ct_scheduler *sw, struct ct_repo *r
 		return CT_REPO_TRANSIENT;
 	st = ct_repo_summary_due(repo, CT_SCHEDULER_SUMMARIES_PER_TICK, ids, &n);
 	for (i = 0; st == CT_REPO_OK && i < n; i++)
-		st = ct_scheduler_summarize(sw, repo, ids[i], stats);
+		st = ct_scheduler_summarize(sw, repo, ids[i], false, false, stats);
 	free(ids);
+	return st;
+}
+
+enum ct_repo_status ct_scheduler_resummarize(struct ct_scheduler *sw,
+					     struct ct_repo *repo,
+					     const char *session_id,
+					     bool dry_run, bool *changed)
+{
+	struct ct_scheduler_stats stats = { 0 };
+	enum ct_repo_status st;
+
+	st = ct_scheduler_summarize(sw, repo, session_id, true, dry_run, &stats);
+	*changed = stats.versions > 0;
 	return st;
 }

@@ -155,6 +155,7 @@ def test_cli_json():
             raise TestFailure("unmerge %r" % undone)
         run_json(c, "report", "report")
         run_json(c, "report", "report", "--since", "2000-01-01")
+        run_json(c, "resummarize", "resummarize", "--dry-run")
         run_json(c, "retention-run", "retention", "run",
                  env={"CONVTRACK_RETENTION_MESSAGES_DAYS": "1"})
         dl = run_json(c, "dead-letter-list", "dead-letter", "list")

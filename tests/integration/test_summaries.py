@@ -16,6 +16,7 @@
 """
 
 import json
+import re
 import uuid
 
 import ctlib
@@ -99,9 +100,11 @@ def check_event(ev, sid, version):
     for k in ("event_id", "event_type", "schema_version", "occurred_at",
               "session_id", "profile_id", "profile_type", "summary_version",
               "summary", "extracted_info", "sentiment", "resolution_status",
-              "topics", "message_count", "duration_seconds"):
+              "topics", "message_count", "duration_seconds", "summarizer"):
         if k not in ev:
             raise TestFailure("summary event lacks %s: %r" % (k, ev))
+    if not re.match(r"^rules-\d+$", ev["summarizer"]):
+        raise TestFailure("summarizer %r" % ev["summarizer"])
     if ev["event_id"] != want or ev["summary_version"] != version:
         raise TestFailure("event %r: want id %s version %d" %
                           (ev["event_id"], want, version))

@@ -1,7 +1,8 @@
 /*
  * Unit tests of the summary_generated rendering: the value and the whole
  * event, canonical number formatting (including values too large for fixed
- * notation), nulls, topics in taxonomy order and candidates.
+ * notation), nulls, topics in taxonomy order, candidates, and the
+ * summarizer (in the event, never in the value).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ int main(void)
 	struct ct_event_out_candidate cand = { "ce80d278-ee7b-5a81-ba51-d2ea4e2a1809",
 					       "phone_number", 0.9 };
 	struct ct_event_out_meta m = { "2f1b6c1e-8c1d-4c59-9a53-0d5f5a7d3b11",
-				       NULL, NULL, &cand, 1 };
+				       NULL, NULL, &cand, 1, CT_SUMMARIZER_NAME };
 	int hours = ct_topics_find("banking_hours");
 	int cardless = ct_topics_find("cardless_withdrawal");
 	char *out;
@@ -41,6 +42,7 @@ int main(void)
 			    "\"ce80d278-ee7b-5a81-ba51-d2ea4e2a1809\",\"signal\":"
 			    "\"phone_number\",\"confidence\":0.9}]"));
 	CHECK(out && strstr(out, "\"message_count\":8,\"duration_seconds\":142.5}"));
+	CHECK(out && strstr(out, "summarizer") == NULL);
 	free(out);
 
 	s.duration_seconds = 1e308;
@@ -50,8 +52,15 @@ int main(void)
 			    "\"event_type\":\"summary_generated\",\"schema_version\":1,"
 			    "\"occurred_at\":\"2000-02-29T00:00:00.123456Z\""));
 	CHECK(out && strstr(out, "\"summary_version\":2"));
+	CHECK(out && strstr(out, "\"duration_seconds\":1e+308,"
+			    "\"summarizer\":\"" CT_SUMMARIZER_NAME "\"}"));
+	free(out);
+	m.summarizer = NULL;
+	out = ct_event_out_summary(&s, &m, "8b5a0580-a118-5419-8bf9-ccd4ceb1a6e8",
+				   2, 951782400123456LL);
 	CHECK(out && strstr(out, "\"duration_seconds\":1e+308}"));
 	free(out);
+	m.summarizer = CT_SUMMARIZER_NAME;
 
 	s.duration_seconds = 60;
 	out = ct_event_out_summary(&s, &m, NULL, 0, 0);
