@@ -689,7 +689,7 @@ static const struct {
 	const char *name;
 	int (*run)(struct ct_repo *repo, const struct ct_cli_opts *o, FILE *out);
 	/* commands that need the configuration (Kafka, the hash key) */
-	int (*run_kafka)(const struct ct_config *cfg, const struct ct_cli_opts *o,
+	int (*run_cfg)(const struct ct_config *cfg, const struct ct_cli_opts *o,
 			 FILE *out);
 	const char *usage;
 } ct_cli_commands[] = {
@@ -711,6 +711,11 @@ static const struct {
 	  " [--reason TEXT] [--json]" },
 	{ "report", ct_cli_report, NULL, "report [--since YYYY-MM-DD] [--json]" },
 	{ "retention", NULL, ct_cli_retention, "retention run [--json]" },
+	{ "classify", NULL, ct_cli_classify,
+	  "classify < JSON lines {\"text\": ...}   (the worker's text rules)" },
+	{ "analyze", NULL, ct_cli_analyze,
+	  "analyze < JSON lines {\"turns\": [{\"role\", \"content\"}], "
+	  "\"end_reason\", \"duration_seconds\"}" },
 	{ "resummarize", NULL, ct_cli_resummarize,
 	  "resummarize [--since YYYY-MM-DD] [--dry-run] [--json]" },
 	{ "dead-letter", NULL, ct_cli_dead_letter,
@@ -772,8 +777,8 @@ int ct_cli_run(const struct ct_config *cfg, const char *name, int nargs,
 	if (ct_cli_parse(nargs, args, &o) < 0)
 		return ct_cli_done(CT_CLI_USAGE);
 	o.policy = cfg->merge_shared_device_policy;
-	if (ct_cli_commands[i].run_kafka)
-		return ct_cli_done(ct_cli_commands[i].run_kafka(cfg, &o, out));
+	if (ct_cli_commands[i].run_cfg)
+		return ct_cli_done(ct_cli_commands[i].run_cfg(cfg, &o, out));
 	repo = ct_cli_connect(cfg);
 	if (!repo)
 		return ct_cli_done(CT_CLI_UNREACHABLE);

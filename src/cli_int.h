@@ -3,7 +3,8 @@
  * codes, error reporting and rendering.  cli.c parses and runs the
  * commands; cli_render.c prints tables as aligned text or JSON and reports
  * errors (as JSON with --json); cli_dl.c runs dead-letter list and replay;
- * cli_resummarize.c runs resummarize.
+ * cli_resummarize.c runs resummarize; cli_text.c runs classify and
+ * analyze.
  */
 #ifndef CONVTRACK_CLI_INT_H
 #define CONVTRACK_CLI_INT_H
@@ -87,6 +88,12 @@ bool ct_cli_is_date(const char *s);
 /* resummarize: stored summaries recomputed with the current rules. */
 int ct_cli_resummarize(const struct ct_config *cfg, const struct ct_cli_opts *o,
 		       FILE *out);
+
+/* classify and analyze: the text path over JSON lines on stdin. */
+int ct_cli_classify(const struct ct_config *cfg, const struct ct_cli_opts *o,
+		    FILE *out);
+int ct_cli_analyze(const struct ct_config *cfg, const struct ct_cli_opts *o,
+		   FILE *out);
 
 /* dead-letter list|replay: Kafka only, no database. */
 int ct_cli_dead_letter(const struct ct_config *cfg, const struct ct_cli_opts *o,

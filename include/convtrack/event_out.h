@@ -12,6 +12,7 @@
 #define CONVTRACK_EVENT_OUT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "convtrack/ids.h"
@@ -43,5 +44,15 @@ struct ct_event_out_meta {
 char *ct_event_out_summary(const struct ct_summary *s,
 			   const struct ct_event_out_meta *m, const char *event_id,
 			   long version, int64_t occurred_at_us);
+
+/*
+ * Renders what `convtrack analyze` prints for a conversation: the fields of
+ * summary_generated that the text determines (summary, extracted_info,
+ * sentiment, resolution_status, topics, message_count, and
+ * duration_seconds when has_duration), the conversation's sentiment_score
+ * behind sentiment, and summarizer.  One line of JSON, malloc'd; NULL when
+ * out of memory.
+ */
+char *ct_event_out_analysis(const struct ct_summary *s, bool has_duration);
 
 #endif

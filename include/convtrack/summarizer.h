@@ -50,6 +50,7 @@ struct ct_summary {
 	const char *primary_intent;  /* topic id, NULL = none (static) */
 	bool authentication_attempted;
 	const char *sentiment;       /* "positive" | "neutral" | "negative" */
+	double sentiment_score;      /* the caller's, -1..1, behind sentiment */
 	const char *resolution;      /* "resolved" | "escalated" | "incomplete" */
 	uint64_t topics;             /* bit i: ct_topics_name(i) */
 	size_t message_count;

@@ -225,6 +225,8 @@ int ct_summarizer_run(const struct ct_summarizer *s,
 	memcpy(out->phones, info.phones, sizeof(out->phones));
 	out->n_emails = info.n_emails;
 	memcpy(out->emails, info.emails, sizeof(out->emails));
+	out->sentiment_score = ct_sentiment_conversation_score(s->sentiment,
+							       in->turns, in->nturns);
 	out->sentiment = ct_sentiment_label_name(
 		ct_sentiment_conversation(s->sentiment, in->turns, in->nturns));
 	res = ct_resolution_classify(in->turns, in->nturns, in->end_reason);

@@ -136,3 +136,42 @@ char *ct_event_out_summary(const struct ct_summary *s,
 	yajl_gen_free(g);
 	return out;
 }
+
+char *ct_event_out_analysis(const struct ct_summary *s, bool has_duration)
+{
+	static const struct ct_event_out_meta none = { 0 };
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	char *out = NULL;
+	size_t len, i;
+
+	if (!g)
+		return NULL;
+	yajl_gen_map_open(g);
+	ct_out_key_str(g, "summary", s->summary ? s->summary : "");
+	ct_out_extracted(g, s, &none);
+	ct_out_key_str(g, "sentiment", s->sentiment);
+	ct_out_key_num(g, "sentiment_score", s->sentiment_score);
+	ct_out_key_str(g, "resolution_status", s->resolution);
+	ct_out_str(g, "topics");
+	yajl_gen_array_open(g);
+	for (i = 0; i < ct_topics_count(); i++)
+		if (s->topics & (UINT64_C(1) << i))
+			ct_out_str(g, ct_topics_name(i));
+	yajl_gen_array_close(g);
+	ct_out_str(g, "message_count");
+	yajl_gen_integer(g, (long long)s->message_count);
+	if (has_duration)
+		ct_out_key_num(g, "duration_seconds", s->duration_seconds);
+	ct_out_key_str(g, "summarizer", CT_SUMMARIZER_NAME);
+	yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
+		out = malloc(len + 1);
+		if (out) {
+			memcpy(out, buf, len);
+			out[len] = '\0';
+		}
+	}
+	yajl_gen_free(g);
+	return out;
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""convtrack classify and convtrack analyze (issue 16): the worker's text
+path over JSON lines.  One output line per input line, in order; a bad
+line gets {"error": ...} in its place and the exit code is 1 at the end,
+nothing else is skipped; a line longer than the limit is answered with an
+error and the stream goes on; memory stays bounded over a long stream;
+analyze gives the design notes' example call exactly its summary.
+
+Usage: test_text_commands.py BIN_DIR"""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+
+BIN = os.path.join(sys.argv[1] if len(sys.argv) > 1 else ".", "convtrack")
+failed = []
+passed = [0]
+
+
+def check(cond, what):
+    if cond:
+        passed[0] += 1
+    else:
+        failed.append(what)
+        print("FAIL: " + what)
+
+
+def run(cmd, lines, want_rc):
+    data = "".join(l + "\n" for l in lines).encode()
+    p = subprocess.run([BIN, cmd], input=data, capture_output=True,
+                       env={"PATH": os.environ.get("PATH", "")}, timeout=300)
+    check(p.returncode == want_rc, "%s: exit %d, want %d (%s)" % (
+        cmd, p.returncode, want_rc, p.stderr.decode()[-300:]))
+    out = [json.loads(l) for l in p.stdout.decode().splitlines()]
+    check(len(out) == len(lines), "%s: %d lines out for %d in" % (
+        cmd, len(out), len(lines)))
+    return out
+
+
+def test_classify():
+    lines = [json.dumps({"text": "I lost my card, please block it"}),
+             "not json",
+             json.dumps({"text": "how is the weather today"}),
+             json.dumps({"txt": "no text field"}),
+             json.dumps(["an array"]),
+             json.dumps({"text": "What is my account balance?"})]
+    out = run("classify", lines, 1)
+    if len(out) != len(lines):
+        return
+    for i in (1, 3, 4):
+        check(set(out[i]) == {"error"}, "classify line %d: %r" % (i, out[i]))
+    for i in (0, 2, 5):
+        o = out[i]
+        check(set(o) == {"banking", "banking_score", "topic", "topics",
+                         "sentiment_score"}, "classify keys %r" % o)
+        check(isinstance(o["banking"], bool) and 0 <= o["banking_score"] <= 1,
+              "banking %r" % o)
+        check(-1 <= o["sentiment_score"] <= 1, "sentiment %r" % o)
+        check(isinstance(o["topics"], list) and
+              (o["topic"] is None or isinstance(o["topic"], str)), "topics %r" % o)
+    check(out[0]["banking"] and out[0]["topic"] == "card_lost_stolen",
+          "lost card: %r" % out[0])
+    check(not out[2]["banking"] and out[2]["topic"] is None,
+          "weather: %r" % out[2])
+    check(out[5]["banking"], "balance: %r" % out[5])
+
+
+def test_analyze():
+    example = {"turns": [
+        {"role": "user", "content": "Hi, my name is Sarah. How do I "
+         "withdraw money without my card?"},
+        {"role": "assistant", "content": "You can use cardless withdrawal: "
+         "dial *236# and follow the prompts."},
+        {"role": "user", "content": "Thank you, that worked!"}],
+        "end_reason": "hangup", "duration_seconds": 42.5}
+    lines = [json.dumps(example),
+             json.dumps({"turns": [{"role": "robot", "content": "x"}]}),
+             json.dumps({"turns": [], "end_reason": "exploded"}),
+             json.dumps({"turns": "nope"}),
+             json.dumps({"turns": [{"role": "user", "content": "hello"}],
+                         "end_reason": None})]
+    out = run("analyze", lines, 1)
+    if len(out) != len(lines):
+        return
+    o = out[0]
+    check(o.get("summary") == "User inquired about cardless withdrawal. "
+          "Provided USSD code *236# and instructions. User thanked agent. "
+          "Query resolved.", "example summary %r" % o.get("summary"))
+    check(o.get("extracted_info", {}).get("user_name") == "Sarah" and
+          o["extracted_info"].get("primary_intent") == "cardless_withdrawal",
+          "example extracted_info %r" % o.get("extracted_info"))
+    check(o.get("message_count") == 3 and o.get("duration_seconds") == 42.5 and
+          o.get("topics") == ["cardless_withdrawal"] and
+          o.get("resolution_status") == "resolved", "example %r" % o)
+    check(o.get("sentiment") in ("positive", "neutral", "negative") and
+          -1 <= o.get("sentiment_score", 9) <= 1 and
+          o.get("summarizer", "").startswith("rules-"), "example %r" % o)
+    for i in (1, 2, 3):
+        check(set(out[i]) == {"error"}, "analyze line %d: %r" % (i, out[i]))
+    check("summary" in out[4] and "duration_seconds" not in out[4],
+          "no duration given: %r" % out[4])
+
+
+def test_long_stream():
+    """A line over the limit is answered with an error; memory stays
+    bounded over megabytes of input."""
+    big = json.dumps({"text": "x" * (5 * 1024 * 1024)})
+    small = json.dumps({"text": "please send 200 dollars to my savings"})
+    n = 60000
+    data = (small + "\n") * n + big + "\n" + small + "\n"
+    p = subprocess.Popen([BIN, "classify"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    out, _ = p.communicate(data.encode(), timeout=600)
+    rss_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    got = out.decode().splitlines()
+    check(p.returncode == 1, "long stream exit %d" % p.returncode)
+    check(len(got) == n + 2, "long stream: %d lines out" % len(got))
+    if len(got) == n + 2:
+        check(json.loads(got[n]) == {"error": "line too long"},
+              "the long line: %r" % got[n][:100])
+        check("banking" in json.loads(got[n + 1]), "after the long line")
+    check(rss_mib < 64, "peak RSS %.1f MiB over %d MB of input" % (
+        rss_mib, len(data) // 1000000))
+    print("long stream: %d lines, %.1f MB in, peak RSS %.1f MiB" % (
+        n + 2, len(data) / 1e6, rss_mib))
+
+
+if __name__ == "__main__":
+    test_classify()
+    test_analyze()
+    test_long_stream()
+    print("%d passed, %d failed" % (passed[0], len(failed)))
+    sys.exit(1 if failed else 0)
