@@ -8,8 +8,9 @@
 # Builds convtrack in Release (-O3, plus -g for profilers), starts a private
 # PostgreSQL 15 (durable defaults) and mock Kafka cluster with
 # `scripts/ct-env start`, runs bench/bench.py (generate, produce, convtrack,
-# COPY ceiling, baseline, latency, 5M stored) and prints one table; stops
-# the servers at the end.  Defaults: 1,000,000 messages in 20,000 sessions,
+# COPY ceiling, baseline, latency, 5M stored) and prints one table, then
+# bench/text.py (classify and analyze on one core); stops the servers at
+# the end.  Defaults: 1,000,000 messages in 20,000 sessions,
 # 3 runs, 5,000,000 stored messages, 32 partitions per topic.
 #   --quick    100,000 messages in 2,000 sessions, 1 run, 500,000 stored
 #   --profile  instead of the benchmark: one profiled convtrack run
@@ -95,4 +96,7 @@ else
 	python3 bench/bench.py --env "$envdir" --build "$build" --work "$work" \
 		--messages "$messages" --sessions "$sessions" --runs "$runs" \
 		--stored "$stored" --partitions "$partitions" "${pg[@]}" "${extra[@]}"
+	echo
+	# the text path alone, on one core (issue 16): classify and analyze
+	python3 bench/text.py --build "$build" --runs "$runs"
 fi
