@@ -27,6 +27,8 @@ def clean_env():
 def test_demo():
     env = clean_env()
     env["CT_BIN_DIR"] = ctlib.env()["CT_BIN_DIR"]
+    # other tests' workers may hold the default metrics port meanwhile
+    env["CONVTRACK_HTTP_PORT"] = "0"
     demo = subprocess.Popen(["bash", os.path.join(ROOT, "scripts", "demo.sh"),
                              "--keep"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
