@@ -1,6 +1,6 @@
 /*
  * librdkafka configuration shared by the consumer and the publisher.  See
- * src/kafka_conf.h.
+ * src/kafka/kafka_conf.h.
  */
 #include <stdio.h>
 

@@ -2,7 +2,7 @@
  * Scanning helpers shared by extraction and redaction: spoken digits,
  * amounts, runs of digit groups and written email addresses.  One copy, so
  * that what extraction reads as a phone number or an address is what
- * redaction reads as one.  See src/textscan.h for the contracts.
+ * redaction reads as one.  See src/text/textscan.h for the contracts.
  *
  * Pure: no I/O, no global state.
  */

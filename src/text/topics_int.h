@@ -1,6 +1,6 @@
 /*
  * Internals of the topics module that its tests use: the intent model's
- * own answer, so that tests/unit/test_topics.c can check that src/topics.c
+ * own answer, so that tests/unit/test_topics.c can check that src/text/topics.c
  * and tools/train_topics.py compute the same posteriors.
  */
 #ifndef CONVTRACK_TOPICS_INT_H
