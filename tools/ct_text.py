@@ -55,14 +55,15 @@ def _token(b, start, end):
     return bytes(out)
 
 
-def tokenize(text):
-    """The tokens (bytes) of text (str or bytes), as ct_text_tokenize()."""
+def token_spans(text):
+    """(bytes of text, [(token bytes, start, end)]): the tokens of text
+    (str or bytes) and their byte offsets, as ct_text_tokenize()."""
     b = text.encode("utf-8") if isinstance(text, str) else text
     toks, i, n = [], 0, len(b)
     while i < n:
         start, u = i, _ussd_len(b, i)
         if u:
-            toks.append(_token(b, i, i + u))
+            toks.append((_token(b, i, i + u), i, i + u))
             i += u
             continue
         if not _word_byte(b[i]):
@@ -75,5 +76,10 @@ def tokenize(text):
             if not a:
                 break
             i += a
-        toks.append(_token(b, start, i))
-    return toks
+        toks.append((_token(b, start, i), start, i))
+    return b, toks
+
+
+def tokenize(text):
+    """The tokens (bytes) of text (str or bytes), as ct_text_tokenize()."""
+    return [t for t, _, _ in token_spans(text)[1]]

@@ -9,11 +9,16 @@
  * is_banking_query for every user message.
  *
  * The detector is a logistic regression over the tokens of
- * ct_text_tokenize() (words, bigrams and a bank lexicon), trained offline by
- * tools/train_banking.py; its weights are data/runtime/banking_model.txt,
- * compiled into the binary.  A text naming one of the bank's own channels
- * (a USSD code such as *236#, ZIPIT, RTGS, EcoCash, cardless, ...) is a
- * query whatever the weights say.  See docs/text-rules-banking.md.
+ * ct_text_tokenize(), normalized first (names, relatives and pronouns
+ * dropped; numbers, amounts and currencies as placeholders; a bank word in
+ * another sense, "the bank of the river", marked; negation scopes), with
+ * word, word-pair, bank-lexicon and hashed character n-gram features,
+ * trained offline by tools/train_banking.py; its weights and word lists are
+ * data/runtime/banking_model.txt, compiled into the binary.  A text of
+ * several sentences scores as the best of itself and each sentence.  A
+ * text naming one of the bank's own channels (a USSD code such as *236#,
+ * ZIPIT, RTGS, EcoCash, cardless, ...) is a query whatever the weights
+ * say.  See docs/text-rules-banking.md.
  */
 #ifndef CONVTRACK_BANKING_H
 #define CONVTRACK_BANKING_H

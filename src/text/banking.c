@@ -1,59 +1,37 @@
 /*
- * Banking question detection: a logistic regression over the shared
- * tokenizer's tokens, their bigrams and a bank lexicon.  Pure: the model
- * (data/runtime/banking_model.txt, written by tools/train_banking.py) is
- * compiled into the binary and parsed once into an open-addressing hash
- * table; scoring only reads it, so concurrent readers need no lock.  See
- * include/convtrack/banking.h and docs/text-rules-banking.md.
- *
- * The features and the order in which their weights are summed are those of
- * features() and score() in tools/train_banking.py, so the C and Python
- * scores agree to the last bit (tests/unit/test_banking.c checks it).
+ * Banking question detection: the model.  Parses the logistic regression
+ * that tools/train_banking.py writes (data/runtime/banking_model.txt,
+ * compiled into the binary) into a hash table of its keys, with the tables
+ * of the text's normalization (placeholders, word-sense guards, negation
+ * cues) and the weights of the character n-gram buckets.  Scoring only
+ * reads the result (banking_score.c), so concurrent readers need no lock.
+ * See include/convtrack/banking.h and docs/text-rules-banking.md.
  */
-#include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "banking_int.h"
 #include "convtrack/banking.h"
-#include "convtrack/text.h"
 #include "embedded.h"
+#include "textscan.h"
 
 #define CT_BANKING_MODEL "banking_model.txt"
-#define CT_BANKING_FORMAT "convtrack-banking 1"
-#define CT_BANKING_USSD "@ussd"     /* the unigram of any USSD code */
-#define CT_BANKING_START "^"        /* the token before the first */
-#define CT_BANKING_Z_MAX 30.0       /* |z| is clamped, as the trainer does */
-/* Longest feature: a bigram of two full tokens and "_". */
-#define CT_BANKING_KEY_MAX (2 * CT_TEXT_TOKEN_MAX + 1)
-
-/* One feature (or lexicon token) of the model. */
-struct ct_banking_entry {
-	uint32_t off;  /* key in ct_banking.keys; 0 = empty slot */
-	uint32_t len;  /* key length */
-	uint32_t hash;
-	uint8_t flags; /* CT_BANKING_HAS_*, CT_BANKING_FORCE */
-	double weight; /* of the feature named key */
-	double lexw;   /* of the class the token key belongs to */
-};
-
-#define CT_BANKING_HAS_WEIGHT 1u
-#define CT_BANKING_HAS_LEX 2u
-#define CT_BANKING_FORCE 4u /* a text with this unigram is a query */
-
-struct ct_banking {
-	struct ct_banking_entry *v; /* capacity a power of two */
-	size_t mask;
-	char *keys; /* key bytes; offset 0 is unused */
-	size_t keys_len;
-	double bias;
-	double threshold;
-};
+#define CT_BANKING_FORMAT "convtrack-banking 2"
+#define CT_BANKING_GUARD_SPAN 16    /* |LO|, |HI| of a guard at most */
+#define CT_BANKING_NGRAM_MAX 8      /* longest character n-gram */
+#define CT_BANKING_BUCKETS_MAX (1u << 24)
 
 /* A "lex TOKEN CLASS" line, resolved once every weight is known. */
 struct ct_banking_lex {
 	const char *token, *cls;
 	size_t token_len, cls_len;
+};
+
+/* What one parse has seen (lines that must occur once). */
+struct ct_banking_parse_state {
+	struct ct_banking_lex *lex;
+	size_t nlex;
+	bool bias, threshold, negscope, chars;
 };
 
 /* Exact powers of ten for ct_banking_parse_number(). */
@@ -62,7 +40,7 @@ static const double ct_banking_pow10[16] = {
 	1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 };
 
-static uint32_t ct_banking_hash(const char *s, size_t len)
+uint32_t ct_banking_fnv(const char *s, size_t len)
 {
 	uint32_t h = 2166136261u;
 	size_t i;
@@ -74,11 +52,10 @@ static uint32_t ct_banking_hash(const char *s, size_t len)
 	return h;
 }
 
-/* The entry of key, or NULL. */
-static const struct ct_banking_entry *
-ct_banking_find(const struct ct_banking *b, const char *key, size_t len)
+const struct ct_banking_entry *ct_banking_find(const struct ct_banking *b,
+					       const char *key, size_t len)
 {
-	uint32_t h = ct_banking_hash(key, len);
+	uint32_t h = ct_banking_fnv(key, len);
 	size_t i;
 
 	for (i = h & b->mask;; i = (i + 1) & b->mask) {
@@ -94,12 +71,12 @@ ct_banking_find(const struct ct_banking *b, const char *key, size_t len)
 
 /*
  * The entry of key, added empty when missing (the table was sized for every
- * line of the model, so there is always room).
+ * key the model text can name, so there is always room).
  */
 static struct ct_banking_entry *ct_banking_slot(struct ct_banking *b,
 						const char *key, size_t len)
 {
-	uint32_t h = ct_banking_hash(key, len);
+	uint32_t h = ct_banking_fnv(key, len);
 	size_t i;
 
 	for (i = h & b->mask;; i = (i + 1) & b->mask) {
@@ -108,7 +85,7 @@ static struct ct_banking_entry *ct_banking_slot(struct ct_banking *b,
 		if (!e->off) {
 			memcpy(b->keys + b->keys_len, key, len);
 			e->off = (uint32_t)b->keys_len;
-			e->len = (uint32_t)len;
+			e->len = (uint16_t)len;
 			e->hash = h;
 			b->keys_len += len;
 			return e;
@@ -117,6 +94,20 @@ static struct ct_banking_entry *ct_banking_slot(struct ct_banking *b,
 		    memcmp(b->keys + e->off, key, len) == 0)
 			return e;
 	}
+}
+
+/* The extra of e, added when it has none; NULL when out of memory. */
+static struct ct_banking_extra *ct_banking_extra(struct ct_banking *b,
+						 struct ct_banking_entry *e)
+{
+	if (e->extra)
+		return &b->extras[e->extra - 1];
+	if (ct_scan_grow((void **)&b->extras, &b->extras_cap, b->nextras,
+			 sizeof(*b->extras)) < 0)
+		return NULL;
+	memset(&b->extras[b->nextras], 0, sizeof(*b->extras));
+	e->extra = (uint32_t)++b->nextras;
+	return &b->extras[e->extra - 1];
 }
 
 /*
@@ -159,71 +150,257 @@ static bool ct_banking_parse_number(const char *p, const char *end,
 	return true;
 }
 
-/* Splits off the next space-separated field of *p..end. */
-static bool ct_banking_field(const char **p, const char *end,
+/* Parses a signed integer (the whole of p..end) in -lim..lim. */
+static bool ct_banking_parse_int(const char *p, const char *end, long lim,
+				 long *out)
+{
+	bool neg = false;
+	long v = 0;
+
+	if (p < end && *p == '-') {
+		neg = true;
+		p++;
+	}
+	if (p == end)
+		return false;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (*p - '0');
+		if (v > lim)
+			return false;
+	}
+	*out = neg ? -v : v;
+	return true;
+}
+
+/* Splits off the next sep-separated field of *p..end (non-empty). */
+static bool ct_banking_split(const char **p, const char *end, char sep,
 			     const char **field, size_t *len)
 {
 	const char *s = *p, *e;
 
-	if (s >= end || *s == ' ')
+	if (s >= end || *s == sep)
 		return false;
-	e = memchr(s, ' ', (size_t)(end - s));
+	e = memchr(s, sep, (size_t)(end - s));
 	if (!e)
 		e = end;
 	*field = s;
 	*len = (size_t)(e - s);
 	*p = e < end ? e + 1 : end;
-	return *len <= CT_BANKING_KEY_MAX;
+	return !(e < end && *p == end); /* no trailing separator */
 }
 
-/*
- * Parses one line (no newline) after the format line.  Returns 0, or -1 when
- * it is malformed.
- */
-static int ct_banking_parse_line(struct ct_banking *b, const char *p,
-				 const char *end, struct ct_banking_lex *lex,
-				 size_t *nlex, bool *seen_bias,
-				 bool *seen_threshold)
+/* Splits off the next space-separated field (a key at most KEY_MAX long). */
+static bool ct_banking_field(const char **p, const char *end,
+			     const char **field, size_t *len)
 {
-	const char *kw, *key, *num;
-	size_t kw_len, key_len, num_len;
+	return ct_banking_split(p, end, ' ', field, len) &&
+	       *len <= CT_BANKING_KEY_MAX;
+}
+
+/* True when the field kw is the keyword word. */
+static bool ct_banking_is(const char *kw, size_t len, const char *word)
+{
+	return len == strlen(word) && memcmp(kw, word, len) == 0;
+}
+
+/* "charngrams MIN MAX BUCKETS SCALE": allocates the bucket weights. */
+static int ct_banking_parse_chars(struct ct_banking *b, const char *p,
+				  const char *end)
+{
+	const char *f[4];
+	size_t fl[4], i;
+	long v[3];
+
+	for (i = 0; i < 4; i++)
+		if (!ct_banking_field(&p, end, &f[i], &fl[i]))
+			return -1;
+	if (p != end)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (!ct_banking_parse_int(f[i], f[i] + fl[i],
+					  CT_BANKING_BUCKETS_MAX, &v[i]))
+			return -1;
+	if (v[0] < 1 || v[0] > v[1] || v[1] > CT_BANKING_NGRAM_MAX || v[2] < 1 ||
+	    !ct_banking_parse_number(f[3], f[3] + fl[3], &b->char_scale))
+		return -1;
+	b->char_min = (uint32_t)v[0];
+	b->char_max = (uint32_t)v[1];
+	b->char_buckets = (uint32_t)v[2];
+	b->chars = calloc((size_t)v[2], sizeof(*b->chars));
+	return b->chars ? 0 : -1;
+}
+
+/* "c BUCKET WEIGHT". */
+static int ct_banking_parse_bucket(struct ct_banking *b, const char *p,
+				   const char *end)
+{
+	const char *f;
+	size_t fl;
+	long k;
+
+	if (!b->chars || !ct_banking_field(&p, end, &f, &fl) ||
+	    !ct_banking_parse_int(f, f + fl, CT_BANKING_BUCKETS_MAX, &k) ||
+	    k < 0 || (uint32_t)k >= b->char_buckets || b->chars[k] != 0.0)
+		return -1;
+	return ct_banking_parse_number(p, end, &b->chars[k]) &&
+			       b->chars[k] != 0.0 ? 0 : -1;
+}
+
+/* Adds word as a cue of condition cond. */
+static int ct_banking_add_cue(struct ct_banking *b, const char *word,
+			      size_t len, uint32_t cond)
+{
+	struct ct_banking_extra *x;
+
+	if (ct_scan_grow((void **)&b->cues, &b->cues_cap, b->ncues,
+			 sizeof(*b->cues)) < 0 ||
+	    !(x = ct_banking_extra(b, ct_banking_slot(b, word, len))))
+		return -1;
+	b->cues[b->ncues].cond = cond;
+	b->cues[b->ncues].next = x->cue;
+	x->cue = (uint32_t)++b->ncues;
+	return 0;
+}
+
+/* One condition "[!]LO:HI:CUE,CUE,..." of a guard. */
+static int ct_banking_parse_cond(struct ct_banking *b, const char *p,
+				 const char *end)
+{
+	struct ct_banking_cond *c;
+	const char *f;
+	size_t fl;
+	long lo, hi;
+	uint32_t id;
+
+	if (ct_scan_grow((void **)&b->conds, &b->conds_cap, b->nconds,
+			 sizeof(*b->conds)) < 0)
+		return -1;
+	id = (uint32_t)b->nconds;
+	c = &b->conds[b->nconds++];
+	memset(c, 0, sizeof(*c));
+	if (p < end && *p == '!') {
+		c->neg = true;
+		p++;
+	}
+	if (!ct_banking_split(&p, end, ':', &f, &fl) ||
+	    !ct_banking_parse_int(f, f + fl, CT_BANKING_GUARD_SPAN, &lo) ||
+	    !ct_banking_split(&p, end, ':', &f, &fl) ||
+	    !ct_banking_parse_int(f, f + fl, CT_BANKING_GUARD_SPAN, &hi) ||
+	    lo > hi || p == end)
+		return -1;
+	c->lo = (int)lo;
+	c->hi = (int)hi;
+	while (p < end) {
+		if (!ct_banking_split(&p, end, ',', &f, &fl) ||
+		    fl > CT_TEXT_TOKEN_MAX)
+			return -1;
+		if (ct_banking_is(f, fl, "<num>"))
+			b->conds[id].num = true;
+		else if (ct_banking_add_cue(b, f, fl, id) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* "guard TARGET COND [COND...]". */
+static int ct_banking_parse_guard(struct ct_banking *b, const char *p,
+				  const char *end)
+{
+	struct ct_banking_extra *x;
+	const char *target, *f;
+	size_t tl, fl;
+	uint32_t first = (uint32_t)b->nconds;
+
+	if (!ct_banking_field(&p, end, &target, &tl) || tl > CT_TEXT_TOKEN_MAX ||
+	    p == end)
+		return -1;
+	while (p < end)
+		if (!ct_banking_split(&p, end, ' ', &f, &fl) ||
+		    ct_banking_parse_cond(b, f, f + fl) < 0)
+			return -1;
+	if (ct_scan_grow((void **)&b->guards, &b->guards_cap, b->nguards,
+			 sizeof(*b->guards)) < 0 ||
+	    !(x = ct_banking_extra(b, ct_banking_slot(b, target, tl))))
+		return -1;
+	b->guards[b->nguards].cond = first;
+	b->guards[b->nguards].ncond = (uint32_t)b->nconds - first;
+	b->guards[b->nguards].next = x->guard;
+	x->guard = (uint32_t)++b->nguards;
+	return 0;
+}
+
+/* "map TOKEN UNIT" ("-" drops the token). */
+static int ct_banking_parse_map(struct ct_banking *b, const char *key,
+				size_t key_len, const char *p, const char *end)
+{
+	struct ct_banking_entry *e, *u;
+	struct ct_banking_extra *x;
+	const char *unit;
+	size_t ul;
+
+	if (!ct_banking_field(&p, end, &unit, &ul) || p != end ||
+	    key_len > CT_TEXT_TOKEN_MAX || ul > CT_TEXT_TOKEN_MAX)
+		return -1;
+	e = ct_banking_slot(b, key, key_len);
+	if (e->flags & CT_BANKING_MAP)
+		return -1;
+	e->flags |= CT_BANKING_MAP;
+	if (ct_banking_is(unit, ul, "-")) {
+		e->flags |= CT_BANKING_DROP;
+		return 0;
+	}
+	u = ct_banking_slot(b, unit, ul);
+	x = ct_banking_extra(b, e);
+	if (!x)
+		return -1;
+	x->map_off = u->off;
+	x->map_len = u->len;
+	return 0;
+}
+
+/* A line with a key after the keyword: lex, force, map, neg, guard, w, c. */
+static int ct_banking_parse_keyed(struct ct_banking *b, const char *kw,
+				  size_t kw_len, const char *p,
+				  const char *end,
+				  struct ct_banking_parse_state *st)
+{
+	const char *key, *num;
+	size_t key_len, num_len;
 	struct ct_banking_entry *e;
 
-	if (!ct_banking_field(&p, end, &kw, &kw_len))
-		return -1;
-	if (kw_len == 4 && memcmp(kw, "bias", 4) == 0) {
-		*seen_bias = true;
-		return ct_banking_parse_number(p, end, &b->bias) ? 0 : -1;
-	}
-	if (kw_len == 9 && memcmp(kw, "threshold", 9) == 0) {
-		*seen_threshold = true;
-		if (!ct_banking_parse_number(p, end, &b->threshold))
-			return -1;
-		return b->threshold > 0.0 && b->threshold <= 1.0 ? 0 : -1;
-	}
+	if (ct_banking_is(kw, kw_len, "guard"))
+		return ct_banking_parse_guard(b, p, end);
+	if (ct_banking_is(kw, kw_len, "c"))
+		return ct_banking_parse_bucket(b, p, end);
 	if (!ct_banking_field(&p, end, &key, &key_len))
 		return -1;
-	if (kw_len == 3 && memcmp(kw, "lex", 3) == 0) {
+	if (ct_banking_is(kw, kw_len, "lex")) {
 		if (!ct_banking_field(&p, end, &num, &num_len) || p != end)
 			return -1;
 		e = ct_banking_slot(b, key, key_len);
 		if (e->flags & CT_BANKING_HAS_LEX)
 			return -1;
 		e->flags |= CT_BANKING_HAS_LEX;
-		lex[*nlex].token = key;
-		lex[*nlex].token_len = key_len;
-		lex[*nlex].cls = num;
-		lex[*nlex].cls_len = num_len;
-		(*nlex)++;
+		st->lex[st->nlex].token = key;
+		st->lex[st->nlex].token_len = key_len;
+		st->lex[st->nlex].cls = num;
+		st->lex[st->nlex].cls_len = num_len;
+		st->nlex++;
 		return 0;
 	}
-	if (kw_len == 5 && memcmp(kw, "force", 5) == 0) {
+	if (ct_banking_is(kw, kw_len, "force") ||
+	    ct_banking_is(kw, kw_len, "neg")) {
 		if (p != end)
 			return -1;
-		ct_banking_slot(b, key, key_len)->flags |= CT_BANKING_FORCE;
+		ct_banking_slot(b, key, key_len)->flags |=
+			kw_len == 3 ? CT_BANKING_NEG : CT_BANKING_FORCE;
 		return 0;
 	}
-	if (kw_len == 1 && kw[0] == 'w') {
+	if (ct_banking_is(kw, kw_len, "map"))
+		return ct_banking_parse_map(b, key, key_len, p, end);
+	if (ct_banking_is(kw, kw_len, "w")) {
 		e = ct_banking_slot(b, key, key_len);
 		if (e->flags & CT_BANKING_HAS_WEIGHT)
 			return -1;
@@ -231,6 +408,49 @@ static int ct_banking_parse_line(struct ct_banking *b, const char *p,
 		return ct_banking_parse_number(p, end, &e->weight) ? 0 : -1;
 	}
 	return -1;
+}
+
+/*
+ * Parses one line (no newline) after the format line.  Returns 0, or -1 when
+ * it is malformed.
+ */
+static int ct_banking_parse_line(struct ct_banking *b, const char *p,
+				 const char *end,
+				 struct ct_banking_parse_state *st)
+{
+	const char *kw;
+	size_t kw_len;
+	long v;
+
+	if (!ct_banking_field(&p, end, &kw, &kw_len))
+		return -1;
+	if (ct_banking_is(kw, kw_len, "bias")) {
+		if (st->bias)
+			return -1;
+		st->bias = true;
+		return ct_banking_parse_number(p, end, &b->bias) ? 0 : -1;
+	}
+	if (ct_banking_is(kw, kw_len, "threshold")) {
+		if (st->threshold ||
+		    !ct_banking_parse_number(p, end, &b->threshold))
+			return -1;
+		st->threshold = true;
+		return b->threshold > 0.0 && b->threshold <= 1.0 ? 0 : -1;
+	}
+	if (ct_banking_is(kw, kw_len, "negscope")) {
+		if (st->negscope || !ct_banking_parse_int(p, end, 64, &v) || v < 0)
+			return -1;
+		st->negscope = true;
+		b->neg_scope = (unsigned)v;
+		return 0;
+	}
+	if (ct_banking_is(kw, kw_len, "charngrams")) {
+		if (st->chars)
+			return -1;
+		st->chars = true;
+		return ct_banking_parse_chars(b, p, end);
+	}
+	return ct_banking_parse_keyed(b, kw, kw_len, p, end, st);
 }
 
 /* Gives each lexicon token the weight of its class feature "@CLASS". */
@@ -242,26 +462,28 @@ static int ct_banking_resolve_lex(struct ct_banking *b,
 
 	for (i = 0; i < n; i++) {
 		const struct ct_banking_entry *c;
-		struct ct_banking_entry *e;
+		struct ct_banking_extra *x;
 
 		if (lex[i].cls_len + 1 > CT_BANKING_KEY_MAX)
 			return -1;
 		key[0] = '@';
 		memcpy(key + 1, lex[i].cls, lex[i].cls_len);
 		c = ct_banking_find(b, key, lex[i].cls_len + 1);
-		e = ct_banking_slot(b, lex[i].token, lex[i].token_len);
-		e->lexw = c && (c->flags & CT_BANKING_HAS_WEIGHT) ? c->weight : 0.0;
+		x = ct_banking_extra(b, ct_banking_slot(b, lex[i].token,
+							lex[i].token_len));
+		if (!x)
+			return -1;
+		x->lexw = c && (c->flags & CT_BANKING_HAS_WEIGHT) ? c->weight : 0.0;
 	}
 	return 0;
 }
 
 /* Parses the model text into b, whose table and key space are allocated. */
 static int ct_banking_parse(struct ct_banking *b, const char *text, size_t len,
-			    struct ct_banking_lex *lex)
+			    struct ct_banking_parse_state *st)
 {
 	const char *p = text, *end = text + len;
-	bool format = false, seen_bias = false, seen_threshold = false;
-	size_t nlex = 0;
+	bool format = false;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -280,13 +502,12 @@ static int ct_banking_parse(struct ct_banking *b, const char *text, size_t len,
 			format = true;
 			continue;
 		}
-		if (ct_banking_parse_line(b, line, eol, lex, &nlex, &seen_bias,
-					  &seen_threshold) < 0)
+		if (ct_banking_parse_line(b, line, eol, st) < 0)
 			return -1;
 	}
-	if (!format || !seen_bias || !seen_threshold)
+	if (!format || !st->bias || !st->threshold)
 		return -1;
-	return ct_banking_resolve_lex(b, lex, nlex);
+	return ct_banking_resolve_lex(b, st->lex, st->nlex);
 }
 
 int ct_banking_new(struct ct_banking **out)
@@ -301,20 +522,39 @@ int ct_banking_new(struct ct_banking **out)
 	return ct_banking_new_from_text(text, len, out);
 }
 
+/*
+ * An upper bound of the keys that text can name: one per line but the
+ * bucket lines ("c"), a second one per "map" line (its unit), and one per
+ * separator of a guard's conditions and cues.
+ */
+static size_t ct_banking_max_keys(const char *text, size_t len)
+{
+	size_t i, n = 1;
+
+	for (i = 0; i < len; i++) {
+		n += text[i] == ',' || text[i] == ':';
+		if (i > 0 && text[i - 1] != '\n')
+			continue;
+		if (len - i > 4 && memcmp(text + i, "map ", 4) == 0)
+			n += 2;
+		else if (!(len - i > 2 && memcmp(text + i, "c ", 2) == 0))
+			n++;
+	}
+	return n;
+}
+
 int ct_banking_new_from_text(const char *text, size_t len,
 			     struct ct_banking **out)
 {
+	struct ct_banking_parse_state st = { 0 };
 	struct ct_banking *b;
-	struct ct_banking_lex *lex = NULL;
-	const char *p;
-	size_t lines = 1, cap = 4;
+	size_t keys, cap = 4;
 
 	*out = NULL;
 	if (!text || len >= UINT32_MAX)
 		return -1;
-	for (p = text; (p = memchr(p, '\n', len - (size_t)(p - text))); p++)
-		lines++;
-	while (cap / 4 * 3 < lines) /* load factor at most 3/4 */
+	keys = ct_banking_max_keys(text, len);
+	while (cap / 4 * 3 < keys) /* load factor at most 3/4 */
 		cap *= 2;
 	b = calloc(1, sizeof(*b));
 	if (!b)
@@ -323,15 +563,15 @@ int ct_banking_new_from_text(const char *text, size_t len,
 	b->keys_len = 1;
 	b->v = calloc(cap, sizeof(*b->v));
 	b->keys = malloc(len + 1);
-	lex = calloc(lines, sizeof(*lex));
-	if (!b->v || !b->keys || !lex || ct_banking_parse(b, text, len, lex) < 0)
+	st.lex = calloc(keys, sizeof(*st.lex));
+	if (!b->v || !b->keys || !st.lex || ct_banking_parse(b, text, len, &st) < 0)
 		goto out_free;
-	free(lex);
+	free(st.lex);
 	*out = b;
 	return 0;
 
 out_free:
-	free(lex);
+	free(st.lex);
 	ct_banking_free(b);
 	return -1;
 }
@@ -342,89 +582,12 @@ void ct_banking_free(struct ct_banking *b)
 		return;
 	free(b->v);
 	free(b->keys);
+	free(b->extras);
+	free(b->conds);
+	free(b->guards);
+	free(b->cues);
+	free(b->chars);
 	free(b);
-}
-
-/* The weight of the feature named key (0 when the model has none). */
-static double ct_banking_weight(const struct ct_banking *b, const char *key,
-				size_t len)
-{
-	const struct ct_banking_entry *e = ct_banking_find(b, key, len);
-
-	return e ? e->weight : 0.0;
-}
-
-/* Token i as a unigram: a USSD code is "@ussd", any other token itself. */
-static const char *ct_banking_unit(const struct ct_text_tokens *toks, size_t i)
-{
-	return toks->v[i].s[0] == '*' ? CT_BANKING_USSD : toks->v[i].s;
-}
-
-/*
- * Adds the weights of the unigram, lexicon class and bigram features of
- * toks to *z, in the trainer's order; true when a unigram is forced.
- */
-static bool ct_banking_sum(const struct ct_banking *b,
-			   const struct ct_text_tokens *toks, double *z)
-{
-	char key[CT_BANKING_KEY_MAX + 1];
-	const char *prev = CT_BANKING_START;
-	bool forced = false;
-	size_t i;
-
-	for (i = 0; i < toks->n; i++) {
-		const char *u = ct_banking_unit(toks, i);
-		const char *t = toks->v[i].s;
-		const struct ct_banking_entry *e = ct_banking_find(b, u, strlen(u));
-
-		if (e) {
-			*z += e->weight;
-			forced |= (e->flags & CT_BANKING_FORCE) != 0;
-		}
-		if (u != t)
-			e = ct_banking_find(b, t, strlen(t));
-		if (e)
-			*z += e->lexw;
-	}
-	for (i = 0; i < toks->n; i++) {
-		const char *u = ct_banking_unit(toks, i);
-		size_t pl = strlen(prev), ul = strlen(u);
-
-		memcpy(key, prev, pl);
-		key[pl] = '_';
-		memcpy(key + pl + 1, u, ul);
-		*z += ct_banking_weight(b, key, pl + 1 + ul);
-		prev = u;
-	}
-	return forced;
-}
-
-double ct_banking_score(const struct ct_banking *b, const char *text,
-			size_t len)
-{
-	struct ct_text_tokens toks = { 0 };
-	double z, p;
-	bool forced;
-
-	if (!b || !text || ct_text_tokenize(text, len, &toks) < 0 || !toks.n) {
-		ct_text_tokens_free(&toks);
-		return 0.0;
-	}
-	z = b->bias;
-	forced = ct_banking_sum(b, &toks, &z);
-	ct_text_tokens_free(&toks);
-	if (z > CT_BANKING_Z_MAX)
-		z = CT_BANKING_Z_MAX;
-	else if (z < -CT_BANKING_Z_MAX)
-		z = -CT_BANKING_Z_MAX;
-	p = 1.0 / (1.0 + exp(-z));
-	return forced && p < b->threshold ? b->threshold : p;
-}
-
-bool ct_banking_is_query(const struct ct_banking *b, const char *text,
-			 size_t len)
-{
-	return b && ct_banking_score(b, text, len) >= b->threshold;
 }
 
 double ct_banking_threshold(const struct ct_banking *b)

@@ -8,6 +8,7 @@
  */
 #include "textscan.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* Spoken digits. */
@@ -200,4 +201,20 @@ bool ct_scan_email_at(const char *s, size_t len, size_t i, size_t max,
 	*start = l;
 	*end = r;
 	return true;
+}
+
+int ct_scan_grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	nv = realloc(*v, ncap * size);
+	if (!nv)
+		return -1;
+	*v = nv;
+	*cap = ncap;
+	return 0;
 }

@@ -86,6 +86,14 @@ bool ct_scan_amount_after(const char *text, size_t len,
 			  const struct ct_text_tokens *t, size_t b,
 			  bool (*listed)(const char *w));
 
+/*
+ * Makes room in the array *v (*cap elements of size bytes) for element n:
+ * doubles it (from 64) when n reaches *cap.  Returns 0, or -1 when out of
+ * memory (*v and *cap unchanged).
+ */
+int ct_scan_grow(void **v, size_t *cap, size_t n, size_t size)
+	__attribute__((warn_unused_result));
+
 /* Most digit groups in one run; a longer run is cut after that many. */
 #define CT_SCAN_GROUPS_MAX 16
 

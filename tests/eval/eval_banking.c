@@ -1,16 +1,21 @@
 /*
- * Evaluation of the banking question detector (ct_banking_is_query()).
- *
- * Prints precision, recall and F1 per data set:
+ * Evaluation of the banking question detector (ct_banking_is_query()) on
+ * the development data: texts the trainer (tools/train_banking.py) never
+ * fits.  Prints precision, recall and F1 per data set:
  * - data/clinc150 `val` + `oos_val`: intents of the domains `banking` and
  *   `credit_cards` are banking, every other intent and `oos` is not; the
  *   borderline money intents (exchange_rate, travel_notification,
  *   direct_deposit, payday, income, taxes, rollover_401k, w2) are left out
- *   and reported on their own, with the share flagged as banking.  The
- *   trainer never sees `val` or `oos_val`.
- * - data/banking77/train.csv, the held-out part only: the texts whose
- *   FNV-1a 32 hash modulo 10 is 7..9 (tools/train_banking.py trains on the
- *   rest); every text is banking, so only recall means anything.
+ *   and reported on their own, with the share flagged as banking.  Also
+ *   at the mix of CLINC150's test split, where out-of-scope texts are ten
+ *   times as many (1,000 to 4,260 in scope; `val` has 100 to 2,840): each
+ *   out-of-scope text weighs that much more.
+ * - data/banking77/train.csv, the held-out part only: per category every
+ *   fifth text, listed (by FNV-1a 32 hash) in
+ *   tests/fixtures/banking/banking77_heldout.txt, which the trainer writes;
+ *   every text is banking, so only recall means anything.  Pooled with
+ *   clinc as the issue's "CLINC150 + BANKING77" figure, plainly and at the
+ *   two test splits' mix (3,080 BANKING77 texts to 4,260 CLINC ones).
  * - data/sgd_banks: every USER turn against its `is_banking` label (the
  *   label marks the turn's service frame, so "Yes, please." inside a
  *   transfer counts as banking; the detector sees the text alone), and the
@@ -21,8 +26,9 @@
  *   indicative only).
  * Then the cost of one call, timed over the clinc texts.
  *
- * Exits 1 when clinc precision or recall is below 0.95, banking77 recall
- * below 0.97, or a data file is missing or malformed.
+ * Exits 1 below the development figures of docs/text-rules-banking.md
+ * (the EVAL_MIN_* gates, just under them), or when a data file is missing
+ * or malformed.  Run from the source directory.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,18 +40,28 @@
 #include <yajl/yajl_tree.h>
 
 #include "convtrack/banking.h"
+#include "datasets.h"
 
 #define EVAL_CLINC "data/clinc150/data_train_val.json"
 #define EVAL_DOMAINS "data/clinc150/domains.json"
-#define EVAL_B77 "data/banking77/train.csv"
+#define EVAL_B77_HELDOUT "tests/fixtures/banking/banking77_heldout.txt"
 #define EVAL_SGD "data/sgd_banks/sgd_banks_train.jsonl"
 #define EVAL_PRODUCT "tests/fixtures/banking/product_eval.tsv"
 
-/* BANKING77_TRAIN_BUCKETS of the trainer: hash % 10 below it trains. */
-#define EVAL_B77_TRAIN_BUCKETS 7
-#define EVAL_CLINC_MIN_P 0.95
-#define EVAL_CLINC_MIN_R 0.95
-#define EVAL_B77_MIN_R 0.97
+/* The test splits' mix: out-of-scope and BANKING77 texts per in-scope one. */
+#define EVAL_TEST_OOS (1000.0 / 4260.0)
+#define EVAL_TEST_B77 (3080.0 / 4260.0)
+#define EVAL_B77_HELDOUT_MIN 1900 /* fewer held-out hashes: a bad fixture */
+/*
+ * Gates: just under the development figures (in the comments, as measured
+ * when they were set, with the model trained with the closings of the
+ * supplement, threshold 0.825).
+ */
+#define EVAL_MIN_CLINC_F1 0.973       /* 0.9759 */
+#define EVAL_MIN_CLINC_TEST_F1 0.950  /* 0.9534 */
+#define EVAL_MIN_POOLED_TEST_F1 0.982 /* 0.9840 */
+#define EVAL_MIN_B77_R 0.984          /* 0.9865 */
+#define EVAL_MIN_SGD_OPENING_F1 0.969 /* 0.9718 */
 #define EVAL_TIMING_NS 500000000.0 /* time scoring for at least 0.5 s */
 
 static const char *const eval_bank_domains[] = { "banking", "credit_cards" };
@@ -267,91 +283,84 @@ static int eval_clinc(const struct ct_banking *b, yajl_val clinc,
 	return 0;
 }
 
-/*
- * Splits the next RFC 4180 field off *p (quotes, "" inside quotes, CRLF or
- * LF record ends) into out (unquoted, NUL-terminated; out has room for the
- * rest of the input).  *eor is set at the end of a record.  Returns -1 at
- * the end of the input or on an unterminated quote.
- */
-static int eval_csv_field(const char **p, const char *end, char *out,
-			  size_t *len, bool *eor)
-{
-	const char *s = *p;
-	size_t n = 0;
+/* The held-out BANKING77 texts: sorted FNV-1a 32 hashes. */
+struct eval_hashes {
+	uint32_t *v;
+	size_t n;
+};
 
-	if (s >= end)
+static int eval_cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Reads EVAL_B77_HELDOUT (comments, then one hex hash a line). */
+static int eval_read_heldout(struct eval_hashes *h)
+{
+	size_t len, cap = 0;
+	char *buf = eval_read(EVAL_B77_HELDOUT, &len), *p, *end;
+
+	if (!buf)
 		return -1;
-	if (*s == '"') {
-		for (s++;; s++) {
-			if (s >= end)
-				return -1;
-			if (*s == '"') {
-				if (s + 1 < end && s[1] == '"') {
-					out[n++] = '"';
-					s++;
-					continue;
-				}
-				s++;
+	for (p = buf; p < buf + len; p = end + 1) {
+		end = strchr(p, '\n');
+		if (!end)
+			end = buf + len;
+		*end = '\0';
+		if (*p == '#' || *p == '\0')
+			continue;
+		if (h->n == cap) {
+			uint32_t *nv;
+
+			cap = cap ? 2 * cap : 1024;
+			nv = realloc(h->v, cap * sizeof(*nv));
+			if (!nv)
 				break;
-			}
-			out[n++] = *s;
+			h->v = nv;
 		}
-	} else {
-		while (s < end && *s != ',' && *s != '\n' && *s != '\r')
-			out[n++] = *s++;
+		h->v[h->n++] = (uint32_t)strtoul(p, NULL, 16);
 	}
-	*eor = true;
-	if (s < end && *s == ',') {
-		*eor = false;
-		s++;
-	} else if (s < end && *s == '\r' && s + 1 < end && s[1] == '\n') {
-		s += 2;
-	} else if (s < end && *s == '\n') {
-		s++;
-	} else if (s < end) {
+	free(buf);
+	if (h->n < EVAL_B77_HELDOUT_MIN) {
+		fprintf(stderr, "eval_banking: %s: only %zu hashes\n",
+			EVAL_B77_HELDOUT, h->n);
 		return -1;
 	}
-	out[n] = '\0';
-	*len = n;
-	*p = s;
+	qsort(h->v, h->n, sizeof(*h->v), eval_cmp_u32);
+	return 0;
+}
+
+struct eval_b77_arg {
+	const struct ct_banking *b;
+	const struct eval_hashes *held;
+	struct eval_counts *c;
+};
+
+static int eval_b77_text(void *arg, const char *src, const char *text,
+			 size_t len, const char *label)
+{
+	struct eval_b77_arg *a = arg;
+	uint32_t h = eval_fnv1a32(text, len);
+
+	(void)src;
+	(void)label;
+	if (bsearch(&h, a->held->v, a->held->n, sizeof(h), eval_cmp_u32))
+		eval_add(a->c, ct_banking_is_query(a->b, text, len), true);
 	return 0;
 }
 
 /* Recall on the held-out part of banking77 (all its texts are banking). */
 static int eval_banking77(const struct ct_banking *b, struct eval_counts *c)
 {
-	size_t len, flen, field = 0, records = 0;
-	char *buf = eval_read(EVAL_B77, &len), *out;
-	const char *p, *end;
-	bool eor;
-	int rc = 0;
+	struct eval_hashes held = { 0 };
+	struct eval_b77_arg a = { b, &held, c };
+	int rc = eval_read_heldout(&held);
 
-	if (!buf)
-		return -1;
-	out = malloc(len + 1);
-	if (!out) {
-		free(buf);
-		return -1;
-	}
-	p = buf;
-	end = buf + len;
-	while (p < end) {
-		if (eval_csv_field(&p, end, out, &flen, &eor) < 0) {
-			fprintf(stderr, "eval_banking: %s: bad CSV\n", EVAL_B77);
-			rc = -1;
-			break;
-		}
-		if (field == 0 && records > 0 &&
-		    eval_fnv1a32(out, flen) % 10 >= EVAL_B77_TRAIN_BUCKETS)
-			eval_add(c, ct_banking_is_query(b, out, flen), true);
-		field++;
-		if (eor) {
-			records++;
-			field = 0;
-		}
-	}
-	free(out);
-	free(buf);
+	if (rc == 0)
+		rc = ds_each_banking77("eval_banking", eval_b77_text, &a);
+	free(held.v);
 	return rc;
 }
 
@@ -486,13 +495,13 @@ static double eval_time(const struct ct_banking *b,
 	*mean_bytes = eval_ratio(bytes, texts->n);
 	if (!texts->n)
 		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
 	do {
 		for (i = 0; i < texts->n; i++)
 			sink += ct_banking_is_query(b, texts->v[i],
 						    strlen(texts->v[i]));
 		calls += texts->n;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
 		ns = (double)(t1.tv_sec - t0.tv_sec) * 1e9 +
 		     (double)(t1.tv_nsec - t0.tv_nsec);
 	} while (ns < EVAL_TIMING_NS);
@@ -500,17 +509,74 @@ static double eval_time(const struct ct_banking *b,
 	return ns / (double)calls;
 }
 
+static double eval_f1(const struct eval_counts *c)
+{
+	return eval_ratio(2 * c->tp, 2 * c->tp + c->fp + c->fn);
+}
+
+/* What the clinc texts are: counts for the figures at the test mix. */
+struct eval_clinc_mix {
+	size_t fp_other, n_other, fp_oos, n_oos;
+};
+
+/*
+ * F1 of the clinc texts, and of the banking77 ones (b77, or NULL) with
+ * them, each kind weighted to its share in the test splits.
+ */
+static double eval_test_f1(const struct eval_counts *clinc,
+			   const struct eval_clinc_mix *m,
+			   const struct eval_counts *b77)
+{
+	double n_in = (double)(clinc->tp + clinc->fn + m->n_other);
+	double w_oos = m->n_oos ? EVAL_TEST_OOS * n_in / (double)m->n_oos : 0;
+	double w_b = 0, tp, fp, fn;
+
+	if (b77 && b77->tp + b77->fn)
+		w_b = EVAL_TEST_B77 * n_in / (double)(b77->tp + b77->fn);
+	tp = (double)clinc->tp + (b77 ? w_b * (double)b77->tp : 0);
+	fn = (double)clinc->fn + (b77 ? w_b * (double)b77->fn : 0);
+	fp = (double)m->fp_other + w_oos * (double)m->fp_oos;
+	return 2 * tp / (2 * tp + fp + fn);
+}
+
+static void eval_print_border(const struct eval_counts *border)
+{
+	struct eval_counts all = { 0 };
+	size_t k;
+
+	printf("\nborderline money intents (clinc150 val, not in the figures "
+	       "above): flagged as banking\n");
+	for (k = 0; k < EVAL_NBORDER; k++) {
+		size_t n = border[k].tp + border[k].fn;
+
+		printf("  %-20s %3zu of %3zu  %5.2f\n", eval_borderline[k],
+		       border[k].tp, n, eval_ratio(border[k].tp, n));
+		all.tp += border[k].tp;
+		all.fn += border[k].fn;
+	}
+	printf("  %-20s %3zu of %3zu  %5.2f\n", "all", all.tp, all.tp + all.fn,
+	       eval_ratio(all.tp, all.tp + all.fn));
+}
+
+/* Prints one gated figure; false when it is below its gate. */
+static bool eval_gate(const char *name, double v, double min)
+{
+	printf("  %-44s %6.4f  (gate >= %.3f)%s\n", name, v, min,
+	       v >= min ? "" : "  FAIL");
+	return v >= min;
+}
+
 int main(void)
 {
 	struct eval_counts clinc = { 0 }, border[EVAL_NBORDER] = { { 0 } };
 	struct eval_counts b77 = { 0 }, turns = { 0 }, opening = { 0 };
-	struct eval_counts product = { 0 }, border_all = { 0 };
+	struct eval_counts product = { 0 }, pooled;
+	struct eval_clinc_mix mix = { 0 };
 	struct eval_texts texts = { 0 };
 	struct ct_banking *b = NULL;
 	yajl_val cl = NULL, dom = NULL;
-	size_t fp_other = 0, n_other = 0, fp_oos = 0, n_oos = 0, k;
 	double ns, mean_bytes;
-	bool ok;
+	bool ok = true;
 	int rc = 1;
 
 	if (ct_banking_new(&b) < 0) {
@@ -520,46 +586,49 @@ int main(void)
 	cl = eval_parse_json(EVAL_CLINC);
 	dom = eval_parse_json(EVAL_DOMAINS);
 	if (!cl || !dom ||
-	    eval_clinc(b, cl, dom, &clinc, border, &texts, &fp_other, &n_other,
-		       &fp_oos, &n_oos) < 0 ||
+	    eval_clinc(b, cl, dom, &clinc, border, &texts, &mix.fp_other,
+		       &mix.n_other, &mix.fp_oos, &mix.n_oos) < 0 ||
 	    eval_banking77(b, &b77) < 0 || eval_sgd(b, &turns, &opening) < 0 ||
 	    eval_product(b, &product) < 0)
 		goto out;
+	pooled = clinc;
+	pooled.tp += b77.tp;
+	pooled.fn += b77.fn;
 
-	printf("banking question detector, threshold %.2f\n\n",
+	printf("banking question detector, threshold %.3f\n\n",
 	       ct_banking_threshold(b));
 	printf("%-34s %6s %6s %6s %5s %5s %9s %6s %6s\n", "data set", "n",
 	       "pos", "TP", "FP", "FN", "precision", "recall", "F1");
-	eval_row("clinc150 val+oos_val", &clinc,
-		 "(gate: P>=0.95 R>=0.95)");
-	eval_row("banking77 held-out 30%", &b77, "(gate: R>=0.97)");
+	eval_row("clinc150 val+oos_val", &clinc, "");
+	eval_row("banking77 held-out 20%", &b77, "");
+	eval_row("clinc150 + banking77 (pooled)", &pooled, "");
 	eval_row("sgd_banks user turns", &turns, "");
 	eval_row("sgd_banks turns opening an intent", &opening, "");
 	eval_row("product (hand-written)", &product, "");
 	printf("\nclinc150 false positives: %zu of %zu other-domain texts, "
-	       "%zu of %zu oos texts\n", fp_other, n_other, fp_oos, n_oos);
-	printf("\nborderline money intents (clinc150 val, not in the figure "
-	       "above): flagged as banking\n");
-	for (k = 0; k < EVAL_NBORDER; k++) {
-		size_t n = border[k].tp + border[k].fn;
+	       "%zu of %zu oos texts\n", mix.fp_other, mix.n_other, mix.fp_oos,
+	       mix.n_oos);
+	eval_print_border(border);
 
-		printf("  %-20s %3zu of %3zu  %5.2f\n", eval_borderline[k],
-		       border[k].tp, n, eval_ratio(border[k].tp, n));
-		border_all.tp += border[k].tp;
-		border_all.fn += border[k].fn;
-	}
-	printf("  %-20s %3zu of %3zu  %5.2f\n", "all", border_all.tp,
-	       border_all.tp + border_all.fn,
-	       eval_ratio(border_all.tp, border_all.tp + border_all.fn));
+	printf("\ndevelopment figures of the issue's goals:\n");
+	ok &= eval_gate("clinc150 val+oos_val F1", eval_f1(&clinc),
+			EVAL_MIN_CLINC_F1);
+	ok &= eval_gate("clinc150 F1, oos at the test mix",
+			eval_test_f1(&clinc, &mix, NULL),
+			EVAL_MIN_CLINC_TEST_F1);
+	ok &= eval_gate("clinc150 + banking77 F1, at the test mix",
+			eval_test_f1(&clinc, &mix, &b77),
+			EVAL_MIN_POOLED_TEST_F1);
+	ok &= eval_gate("banking77 held-out recall", eval_recall(&b77),
+			EVAL_MIN_B77_R);
+	ok &= eval_gate("sgd_banks turns opening an intent F1",
+			eval_f1(&opening), EVAL_MIN_SGD_OPENING_F1);
 
 	ns = eval_time(b, &texts, &mean_bytes);
-	printf("\ncost: %.2f us per call (clinc texts, mean %.0f bytes)\n",
-	       ns / 1000.0, mean_bytes);
+	printf("\ncost: %.0f ns per call (clinc texts, mean %.0f bytes)\n", ns,
+	       mean_bytes);
 
-	ok = eval_precision(&clinc) >= EVAL_CLINC_MIN_P &&
-	     eval_recall(&clinc) >= EVAL_CLINC_MIN_R &&
-	     eval_recall(&b77) >= EVAL_B77_MIN_R;
-	printf("\n%s\n", ok ? "PASS" : "FAIL: below the thresholds");
+	printf("\n%s\n", ok ? "PASS" : "FAIL: below the development figures");
 	rc = ok ? 0 : 1;
 out:
 	free(texts.v);
