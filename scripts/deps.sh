@@ -15,7 +15,7 @@ readonly PACKAGES=(
 	build-essential binutils cmake pkg-config
 	librdkafka-dev libpq-dev libyajl-dev uuid-dev libconfig-dev libmicrohttpd-dev libssl-dev
 	postgresql postgresql-contrib
-	python3 python3-yaml python3-jsonschema kcat
+	python3 python3-yaml python3-jsonschema python3-numpy kcat
 )
 
 die() {

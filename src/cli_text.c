@@ -107,6 +107,7 @@ static const char *ct_cli_classify_one(const struct ct_cli_classifier *m,
 	yajl_val v = yajl_tree_get(doc, path, yajl_t_string);
 	const char *text;
 	uint64_t topics;
+	double banking;
 	size_t len, i;
 	int topic;
 	yajl_gen g;
@@ -117,13 +118,14 @@ static const char *ct_cli_classify_one(const struct ct_cli_classifier *m,
 		return "missing_field:text (a string)";
 	text = YAJL_GET_STRING(v);
 	len = strlen(text);
-	topics = ct_topics_detect(text, len);
-	topic = ct_topics_intent(text, len);
+	if (ct_topics_classify(text, len, &topics, &topic) < 0)
+		return "out of memory";
+	banking = ct_banking_score(m->banking, text, len);
 	g = yajl_gen_alloc(NULL);
 	yajl_gen_map_open(g);
 	ct_cli_json_key(g, "banking");
-	yajl_gen_bool(g, ct_banking_is_query(m->banking, text, len));
-	ct_cli_text_score(g, "banking_score", ct_banking_score(m->banking, text, len));
+	yajl_gen_bool(g, banking >= ct_banking_threshold(m->banking));
+	ct_cli_text_score(g, "banking_score", banking);
 	ct_cli_json_key(g, "topic");
 	if (topic >= 0)
 		ct_cli_json_text(g, NULL, ct_topics_name((size_t)topic));

@@ -8,10 +8,14 @@
  *   topic means to a bank's callers (with the Zimbabwean terms: *236#,
  *   ZIPIT, RTGS, EcoCash, ZESA, ZiG), not fitted to particular sentences,
  *   so that they carry over to utterances that no data set holds.
- * - Model: a naive Bayes classifier trained on BANKING77 and CLINC150
- *   (data/runtime/topics_model.txt, by tools/train_topics.py).  It decides
- *   which of the mentioned topics is the intent, and names one when no rule
- *   fires but it is confident (ct_topics_choose() has the details).
+ * - Model: a logistic regression trained on BANKING77, CLINC150 and turns
+ *   that ask for nothing (topics_model.c; data/runtime/topics_model.txt,
+ *   by tools/train_topics.py), with a class "none".  It decides which
+ *   topic is the intent, preferring the mentioned ones; it can overrule a
+ *   mention when it is sure the utterance is not about banking, and names
+ *   a topic that no rule found only when it is more likely than not and
+ *   the utterance has banking evidence (ct_topics_evidence).
+ *   ct_topics_choose() has the details.
  *
  * docs/text-rules-topics.md gives the method and the figures measured on
  * held-out BANKING77 and CLINC150 data.
@@ -20,7 +24,10 @@
  *   - words separated by one space must follow each other;
  *   - "a|b|c" is one position that any of the alternatives fills;
  *   - "pre*" is any token that begins with "pre" (3 bytes or more);
- *   - "<ussd>" is any USSD code ("*236#"), "<num>" any number;
+ *   - "<ussd>" is any USSD code ("*236#"), "<num>" any number,
+ *     "<person>" a name, a relative or a pronoun for them ("John", "mom",
+ *     "sister's", "him": the words the intent model drops,
+ *     ct_topics_model_person()), never in a pattern's first position;
  *   - "~N" between two positions lets up to N other tokens stand between.
  * A match never spans the end of a sentence.  Each pattern counts once per
  * utterance with its weight; negative weights mark contexts in which a word
@@ -38,14 +45,10 @@
 
 #include "convtrack/text.h"
 #include "convtrack/topics.h"
-#include "embedded.h"
 #include "topics_int.h"
 
 /* Score at which a topic counts as mentioned. */
 #define CT_TOPICS_THRESHOLD 10
-
-/* Priority of a topic whose mention decides the intent (fraud). */
-#define CT_TOPICS_DECISIVE 2
 
 struct ct_topics_phrase {
 	int weight;
@@ -54,8 +57,8 @@ struct ct_topics_phrase {
 
 struct ct_topics_def {
 	const char *id;
-	int priority; /* intent: a higher priority wins over a higher score;
-		       * CT_TOPICS_DECISIVE: and the model cannot overrule it */
+	int priority; /* a higher priority wins over a higher score among the
+		       * rules' topics, and weighs more against the model */
 	const char *subsumes; /* space-separated ids, or NULL */
 	const struct ct_topics_phrase *phrases; /* ends with { 0, NULL } */
 };
@@ -73,6 +76,17 @@ struct ct_topics_def {
 #define CT_DOVERB2 CT_DOVERB "|do|did|doing|order|ordered|buy|bought|" \
 	"spend|spent|withdraw|withdrew|take|took|set|setup"
 #define CT_MONEY "money|cash|funds|fund|usd|dollars|dollar|<num>"
+/* What is paid as a bill (bill_payment), not to a person (transfers). */
+#define CT_BILLS "bill|bills|zesa|dstv|gotv|electricity|water|council|" \
+	"rates|school|insurance|utility|utilities|rent|subscription"
+/* Billers and bills that are paid only as bills (not "rent" or "school":
+ * "I paid my rent into the wrong account" is a transfer gone wrong). */
+#define CT_BILLERS "bill|bills|zesa|dstv|gotv|telone|zinwa|nyaradzo|" \
+	"electricity|water|council|insurance|utility|utilities|subscription"
+/* Paying a person: "pay my mom", "pay 200 to John", "paid into his". */
+#define CT_PAY "pay|pays|paying|paid"
+#define CT_PAY_PERSON CT_PAY " ~1 <person>"
+#define CT_PAY_TO_PERSON CT_PAY " ~3 to|into ~2 <person>"
 #define CT_FX "usd|zig|zwl|zwg|gbp|eur|euro|euros|aud|cad|jpy|yen|rand|" \
 	"rands|zar|pula|bwp|kwacha|zmw|yuan|cny|rmb|rupee|rupees|inr|peso|" \
 	"pesos|mxn|franc|francs|chf|ruble|rubles|rouble|roubles|naira|" \
@@ -120,18 +134,21 @@ static const struct ct_topics_def ct_topics_table[] = {
 		  { 15, "opening|closing|business|banking|working|office|"
 			"operating|trading ~1 hours|hour|times|time" },
 		  { 6, "hours" },
-		  { 8, "what|when ~5 open|opens|opening|close|closes|"
+		  { 6, "your|bank's|branch|branches ~1 hours" },
+		  /* Any shop opens and closes: a time, a day or a question
+		   * counts only with the bank as the subject (below). */
+		  { 4, "what|when ~5 open|opens|opening|close|closes|"
 		       "closing|shut|shuts" },
 		  { 10, "you|bank|banks|branch|branches|office|offices|it|"
 			"they ~2 open|opened|closed|close|closes|closing|"
 			"shut|shuts" },
-		  { 10, "open|opens|close|closes|closed|shut ~3 today|"
+		  { 5, "open|opens|close|closes|closed|shut ~3 today|"
 			"tomorrow|tonight|now|saturday|saturdays|sunday|"
 			"sundays|weekend|weekends|holiday|holidays|public|"
 			"monday|tuesday|wednesday|thursday|friday|christmas|"
 			"easter|lunch|lunchtime|late|early" },
-		  { 8, "open|opens|close|closes|shut ~2 at|until|till|from" },
-		  { 6, "saturday|saturdays|sunday|sundays|weekend|weekends|"
+		  { 4, "open|opens|close|closes|shut ~2 at|until|till|from" },
+		  { 3, "saturday|saturdays|sunday|sundays|weekend|weekends|"
 		       "holiday|holidays" },
 		  { -15, "open|opening|close|closing|closed|opened ~3 "
 			 "account|accounts|app|application" },
@@ -424,15 +441,18 @@ static const struct ct_topics_def ct_topics_table[] = {
 			"bad|poor|hurt|damage|affect|ruin ~3 credit" },
 		  { 12, "credit ~3 fall|falls|drop|drops|dropping|going|"
 			"hurt|down|up|good|bad" },
-		  { 10, "score|scores" },
+		  { 5, "score|scores" }, /* of a match, an exam: not alone */
 		  { 8, "salary ~3 advance|based|backed" },
 		  CT_END } },
 	{ "bill_payment", 0, NULL,
 	  (const struct ct_topics_phrase[]){
 		  { 12, "bill|bills|billing|biller|billers" },
-		  { 15, "pay|paying|payment|payments ~4 bill|bills|zesa|"
-			"dstv|gotv|electricity|water|council|rates|school|"
-			"insurance|utility|utilities|rent|subscription" },
+		  { 15, "pay|paying|payment|payments ~4 " CT_BILLS },
+		  /* Money paid to a person is a transfer, unless a bill is
+		   * named ("pay my mom's electricity bill"): a small weight,
+		   * so that a named bill is still mentioned. */
+		  { -5, CT_PAY_PERSON },
+		  { -5, CT_PAY_TO_PERSON },
 		  { 12, "zesa|dstv|gotv|telone|zinwa|nyaradzo|utility|"
 			"utilities" },
 		  { 12, "buy|buying|purchase ~3 electricity|zesa|units|"
@@ -512,6 +532,18 @@ static const struct ct_topics_def ct_topics_table[] = {
 			"money|funds|cash|payment|it|rands|" CT_MONEY },
 		  { 12, "move|moving|moved|shift|shifting ~4 money|funds|"
 			"cash|savings|checking|<num>|dollars|usd" },
+		  /* Paying a person ("pay my mom 200", "pay 200 to John"),
+		   * not a bill for them ("pay my son's school fees", "pay
+		   * rent to my landlord"), and paying a biller is not a
+		   * transfer ("pay 200 to ZESA"). */
+		  { 12, CT_PAY_PERSON },
+		  { 12, CT_PAY_TO_PERSON },
+		  { -12, CT_PAY_PERSON " ~4 " CT_BILLS },
+		  { -12, CT_PAY " ~4 " CT_BILLS " ~4 <person>" },
+		  { -12, CT_PAY " ~4 " CT_BILLERS },
+		  { -24, CT_PAY " ~3 attention|visit|visits|respect|respects|"
+			 "tribute|homage|compliment|compliments" },
+		  { 12, "give|giving|gave ~1 <person> ~2 " CT_MONEY },
 		  { 15, "zipit|rtgs|swift|sepa|wire|eft|interbank" },
 		  { -15, "swift|bic|sort|branch ~1 code|codes" },
 		  { 10, "beneficiary|beneficiaries|payee|payees|recipient|"
@@ -540,7 +572,10 @@ static const struct ct_topics_def ct_topics_table[] = {
 			"undo|stop" },
 		  { 10, "cancel|cancelling|canceling|stop|recall|revert|"
 			"undo|reverse ~4 transaction|transactions|transfer" },
-		  { 10, "wrong|incorrect ~2 account|number|person|recipient" },
+		  /* not "wrong number" alone: on a call that is a misdial */
+		  { 10, "wrong|incorrect ~2 account|person|recipient|"
+			"beneficiary" },
+		  { 10, "wrong|incorrect ~2 account number" },
 		  CT_END } },
 	{ "card_payments", 0, NULL,
 	  (const struct ct_topics_phrase[]){
@@ -772,7 +807,7 @@ static const struct ct_topics_def ct_topics_table[] = {
 		  { 12, "nearest|closest|near|nearby|local|find|where|"
 			"locate|location|locations|address ~4 branch|"
 			"branches|agent|agents" },
-		  { 10, "where ~3 you|bank ~2 located|situated|based" },
+		  { 10, "where ~3 bank|bank's ~2 located|situated|based" },
 		  { 6, "branch|branches" },
 		  { 8, "branch|branches ~4 in|at|near|location|locations|"
 		       "address|located|nearest" },
@@ -781,7 +816,114 @@ static const struct ct_topics_def ct_topics_table[] = {
 
 #define CT_TOPICS_N (sizeof(ct_topics_table) / sizeof(ct_topics_table[0]))
 
-_Static_assert(CT_TOPICS_N <= CT_TOPICS_MAX, "at most 64 topics");
+/*
+ * Banking evidence: words (and prefixes, "pre*") that name a bank's
+ * products, money or what is done with it.  The model names a topic that
+ * no rule mentions only when the utterance has one of them (or a USSD
+ * code): thanks, greetings, small talk and complaints that name no service
+ * ("you people are useless", "I've been waiting for ages") have none, even
+ * when they are phrased like a banking complaint.  Generic words that
+ * complaints and chatter share with banking requests ("bank", "help",
+ * "problem", "wrong", "waiting", "long", "time", "number", "phone") are
+ * left out on purpose.  Same syntax as a pattern's position.
+ */
+static const char *const ct_topics_evidence[] = {
+	"account|accounts|account's|acc|acct|acount*|accnt*|savings|"
+	"checking",
+	"card|cards|card's|debit|credit|visa|mastercard|amex|contactless|"
+	"pin|pins|pincode|passcode*|password*|otp|otps",
+	"cheque*|checkbook*|chequebook*|checks",
+	"money|cash|fund|funds|amount|amounts|payment*|pay|paid|paying|payed|"
+	"payee*|transaction*|purchase*|spend|spent|spending",
+	"deposit*|withdr*|widthdr*|atm|atms|atm's|cashpoint*|balance|balances",
+	"fee|fees|charge|charges|charged|charging|overcharg*|surcharge*|"
+	"commission*|cost|costs|costing|price|prices|pricing|tariff*",
+	"refund*|reversal|reversed|dispute*|chargeback*|debited|credited|"
+	"deducted",
+	"transf*|tranf*|trasf*|zipit|rtgs|swift|iban|routing|sepa|wire|"
+	"remit*|beneficiar*|salary|salaries|wages|paycheck*|payroll|"
+	"ecocash|onemoney|telecash|innbucks|mukuru|worldremit|moneygram|mpesa",
+	"banking|ebanking|app|apps|ussd|wallet|ewallet",
+	"loan|loans|mortgage*|overdraft*|interest|apr|borrow*|lend|lending|"
+	"repay*|limit|limits",
+	"statement|statements|exchange*|currenc*|forex|fx|rate|rates|"
+	"dollar|dollars|pound|pounds|" CT_FX,
+	"bill|bills|billing|zesa|dstv|gotv|telone|zinwa|airtime|topup*|"
+	"topped|topping|recharge*",
+	"pending|declin*|blocked|block|unblock*|frozen|freeze|unfreeze|"
+	"activat*|reactivat*|expir*|deliver|delivered|delivery",
+	"fraud*|scam*|unauthori*|hacked|compromis*|stolen",
+	"identity|identification|verif*|kyc|passport*|details|address|adress|"
+	"surname|money's",
+	"reward|rewards|redeem*|cashback",
+};
+
+#define CT_TOPICS_NEVIDENCE \
+	(sizeof(ct_topics_evidence) / sizeof(ct_topics_evidence[0]))
+
+_Static_assert(CT_TOPICS_N < CT_TOPICS_MAX, "at most 63 topics");
+
+/*
+ * How a summary names each topic mid-sentence ("User inquired about a
+ * blocked card"), in the order of the table; schemas/topics.json's "name".
+ */
+static const char *const ct_topics_display_names[] = {
+	"cardless withdrawal",
+	"banking hours",
+	"fraud",
+	"a lost or stolen card",
+	"a blocked card",
+	"a new or replacement card",
+	"their PIN",
+	"fees",
+	"a refund",
+	"exchange rates",
+	"loans",
+	"paying a bill",
+	"topping up",
+	"a cash deposit",
+	"ATMs",
+	"money transfers",
+	"card payments",
+	"statements",
+	"their balance",
+	"online banking",
+	"opening an account",
+	"identity verification",
+	"closing an account",
+	"updating personal details",
+	"account details",
+	"a cheque book",
+	"rewards",
+	"a travel notice",
+	"branches",
+};
+
+_Static_assert(sizeof(ct_topics_display_names) /
+			       sizeof(ct_topics_display_names[0]) ==
+		       CT_TOPICS_N,
+	       "a display name per topic");
+
+/*
+ * Holding the line: a caller who asks the assistant to wait while they
+ * fetch something ("hold on, let me find my card", "one moment, I'm
+ * getting my ID") asks for nothing, though the words may be a bank's.  Such
+ * an utterance has no banking evidence, so the model names no topic unless
+ * a rule mentions one.  Compiled as the patterns of a pseudo-topic after
+ * the taxonomy (index CT_TOPICS_HOLDING).
+ */
+#define CT_TOPICS_HOLDING CT_TOPICS_N
+static const struct ct_topics_phrase ct_topics_holding[] = {
+	{ 10, "hold|hang on" },
+	{ -10, "hold|hang on ~2 account|accounts|card|cards|card's|money|"
+	       "funds|payment|payments|transfer|transfers" },
+	{ 10, "one|just ~1 moment|minute|second|sec|mo" },
+	{ 10, "a moment|minute|sec|mo" },
+	{ 10, "give me ~1 a|one ~1 moment|minute|second|sec|mo" },
+	{ 10, "let me ~1 find|grab|fetch|look" },
+	{ 10, "wait ~1 let me" },
+	CT_END
+};
 
 /*
  * The compiled table.  Lexemes are the distinct alternatives of all
@@ -797,13 +939,19 @@ _Static_assert(CT_TOPICS_N <= CT_TOPICS_MAX, "at most 64 topics");
 #define CT_TOPICS_POOL 32768
 #define CT_TOPICS_MIN_PREFIX 3
 
-enum { CT_TOPICS_LEX_USSD = 0, CT_TOPICS_LEX_NUM = 1, CT_TOPICS_LEX_FIRST };
+enum {
+	CT_TOPICS_LEX_USSD = 0,
+	CT_TOPICS_LEX_NUM = 1,
+	CT_TOPICS_LEX_PERSON = 2,
+	CT_TOPICS_LEX_FIRST
+};
 
 struct ct_topics_lex {
 	const char *s;
 	uint32_t hash;
 	uint16_t len;
 	bool prefix;
+	bool evidence; /* in ct_topics_evidence */
 	uint32_t first; /* into ct_topics_c.starts */
 	uint32_t n;
 };
@@ -841,19 +989,6 @@ static struct {
 
 static pthread_once_t ct_topics_once = PTHREAD_ONCE_INIT;
 
-/* FNV-1a, continued from h over n bytes. */
-static uint32_t ct_topics_fnv(uint32_t h, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
-#define CT_TOPICS_FNV0 2166136261u
 #define CT_TOPICS_PREFIX_MIX 0x9e3779b9u
 
 /* Lexeme index of (s, n, prefix) with hash h, or -1 when unknown. */
@@ -886,6 +1021,8 @@ static int ct_topics_intern(const char *s, size_t n)
 		return CT_TOPICS_LEX_USSD;
 	if (n == 5 && memcmp(s, "<num>", 5) == 0)
 		return CT_TOPICS_LEX_NUM;
+	if (n == 8 && memcmp(s, "<person>", 8) == 0)
+		return CT_TOPICS_LEX_PERSON;
 	if (n > 1 && s[n - 1] == '*') {
 		prefix = true;
 		n--;
@@ -965,7 +1102,11 @@ static int ct_topics_compile_one(size_t t, const struct ct_topics_phrase *ph)
 				if (al > (size_t)(end - a))
 					al = (size_t)(end - a);
 				id = ct_topics_intern(a, al);
+				/* No token is tried as "<person>" first: the
+				 * lookup of every token would cost. */
 				if (id < 0 ||
+				    (id == CT_TOPICS_LEX_PERSON &&
+				     pt->npos == 0) ||
 				    ct_topics_c.nalt == CT_TOPICS_MAX_ALTS)
 					return -1;
 				ct_topics_c.alt[ct_topics_c.nalt++] =
@@ -984,6 +1125,22 @@ static int ct_topics_compile_one(size_t t, const struct ct_topics_phrase *ph)
 	return 0;
 }
 
+/* Marks the alternatives of s ("a|b|pre*") as banking evidence.  Returns
+ * 0, or -1 when one is malformed or the fixed sizes are too small. */
+static int ct_topics_compile_evidence(const char *s)
+{
+	while (*s) {
+		size_t n = strcspn(s, "|");
+		int id = ct_topics_intern(s, n);
+
+		if (id < CT_TOPICS_LEX_FIRST)
+			return -1;
+		ct_topics_c.lex[id].evidence = true;
+		s += n + (s[n] == '|');
+	}
+	return 0;
+}
+
 /* Builds ct_topics_c from ct_topics_table.  Returns 0, or -1 when a
  * pattern is malformed or the fixed sizes are too small. */
 static int ct_topics_compile(void)
@@ -998,6 +1155,13 @@ static int ct_topics_compile(void)
 			if (ct_topics_compile_one(t, ph) < 0)
 				return -1;
 	}
+	for (i = 0; ct_topics_holding[i].pattern; i++)
+		if (ct_topics_compile_one(CT_TOPICS_HOLDING,
+					  &ct_topics_holding[i]) < 0)
+			return -1;
+	for (i = 0; i < CT_TOPICS_NEVIDENCE; i++)
+		if (ct_topics_compile_evidence(ct_topics_evidence[i]) < 0)
+			return -1;
 	for (t = 0; t < CT_TOPICS_N; t++) {
 		const char *s = ct_topics_table[t].subsumes;
 
@@ -1062,6 +1226,19 @@ static bool ct_topics_sentence_break(const char *text, size_t from, size_t to)
 	return false;
 }
 
+/* True when the number token tok is an amount of money: "$20", "£5",
+ * "€1.50" (the sign is not part of the token). */
+static bool ct_topics_amount(const char *text, const struct ct_text_token *tok)
+{
+	const unsigned char *u = (const unsigned char *)text;
+	size_t at = tok->start;
+
+	return (at >= 1 && u[at - 1] == '$') ||
+	       (at >= 2 && u[at - 2] == 0xC2 && u[at - 1] == 0xA3) ||
+	       (at >= 3 && u[at - 3] == 0xE2 && u[at - 2] == 0x82 &&
+		u[at - 1] == 0xAC);
+}
+
 /* True when token tok fills lexeme id. */
 static bool ct_topics_fills(const struct ct_text_token *tok, uint16_t id)
 {
@@ -1071,6 +1248,8 @@ static bool ct_topics_fills(const struct ct_text_token *tok, uint16_t id)
 		return tok->s[0] == '*';
 	if (id == CT_TOPICS_LEX_NUM)
 		return tok->s[0] >= '0' && tok->s[0] <= '9';
+	if (id == CT_TOPICS_LEX_PERSON)
+		return ct_topics_model_person(tok->s, strlen(tok->s));
 	if (lx->prefix)
 		return strncmp(tok->s, lx->s, lx->len) == 0;
 	return strcmp(tok->s, lx->s) == 0;
@@ -1103,9 +1282,19 @@ static bool ct_topics_match_rest(const struct ct_text_tokens *toks,
 	return false;
 }
 
-/* Adds the patterns that lexeme id begins at token i to the scores. */
+/* What the rules find in one utterance. */
+struct ct_topics_found {
+	int scores[CT_TOPICS_MAX];
+	uint64_t set;       /* topics mentioned (after subsumption) */
+	uint64_t ruled_out; /* topics whose negative pattern matched */
+	bool evidence;      /* a banking term (ct_topics_evidence), and the
+			     * caller is not holding the line */
+};
+
+/* Adds the patterns that lexeme id begins at token i to fd's scores. */
 static void ct_topics_try(const struct ct_text_tokens *toks, const char *text,
-			  size_t i, int id, uint64_t *seen, int *scores)
+			  size_t i, int id, uint64_t *seen,
+			  struct ct_topics_found *fd)
 {
 	const struct ct_topics_lex *lx = &ct_topics_c.lex[id];
 	uint32_t k;
@@ -1118,391 +1307,91 @@ static void ct_topics_try(const struct ct_text_tokens *toks, const char *text,
 			continue;
 		if (ct_topics_match_rest(toks, text, pt, 1, i)) {
 			seen[p / 64] |= UINT64_C(1) << (p % 64);
-			scores[pt->topic] += pt->weight;
+			fd->scores[pt->topic] += pt->weight;
+			if (pt->weight < 0)
+				fd->ruled_out |= UINT64_C(1) << pt->topic;
 		}
 	}
 }
 
 /*
- * Scores every topic for the tokens of text (toks already holds them).
- * Each token is looked up whole and by each of its prefixes that some
- * pattern uses, so the cost grows with the utterance, not with the table.
+ * Scores every topic for the tokens of text (toks already holds them) into
+ * fd (all but fd->set), with whether a token is banking evidence
+ * (ct_topics_evidence, a USSD code or an amount of money).  Each token is
+ * looked up whole and by each of its prefixes that some pattern or
+ * evidence word uses, so the cost grows with the utterance, not with the
+ * table.
  */
 static void ct_topics_score(const struct ct_text_tokens *toks, const char *text,
-			    int scores[CT_TOPICS_MAX])
+			    struct ct_topics_found *fd)
 {
 	uint64_t seen[CT_TOPICS_MAX_PATTERNS / 64] = { 0 };
 	size_t i, l;
 
-	memset(scores, 0, CT_TOPICS_MAX * sizeof(*scores));
+	memset(fd, 0, sizeof(*fd));
 	for (i = 0; i < toks->n; i++) {
 		const char *s = toks->v[i].s;
 		size_t n = strlen(s);
 		uint32_t h = CT_TOPICS_FNV0;
 		int id;
 
-		if (s[0] == '*')
+		if (s[0] == '*') {
+			fd->evidence = true;
 			ct_topics_try(toks, text, i, CT_TOPICS_LEX_USSD, seen,
-				      scores);
-		else if (s[0] >= '0' && s[0] <= '9')
+				      fd);
+		} else if (s[0] >= '0' && s[0] <= '9') {
+			fd->evidence |= ct_topics_amount(text, &toks->v[i]);
 			ct_topics_try(toks, text, i, CT_TOPICS_LEX_NUM, seen,
-				      scores);
+				      fd);
+		}
 		for (l = 1; l <= n && l <= ct_topics_c.prefix_max; l++) {
 			h = ct_topics_fnv(h, s + l - 1, 1);
 			if (l < ct_topics_c.prefix_min)
 				continue;
 			id = ct_topics_lookup(s, l, true,
 					      h ^ CT_TOPICS_PREFIX_MIX);
-			if (id >= 0)
-				ct_topics_try(toks, text, i, id, seen, scores);
+			if (id >= 0) {
+				fd->evidence |= ct_topics_c.lex[id].evidence;
+				ct_topics_try(toks, text, i, id, seen, fd);
+			}
 		}
 		if (n > ct_topics_c.prefix_max)
 			h = ct_topics_fnv(h, s + l - 1, n - (l - 1));
 		id = ct_topics_lookup(s, n, false, h);
-		if (id >= 0)
-			ct_topics_try(toks, text, i, id, seen, scores);
-	}
-}
-
-/*
- * The intent model (data/runtime/topics_model.txt, written by
- * tools/train_topics.py from BANKING77 and CLINC150): multinomial naive
- * Bayes over the distinct unigrams and bigrams ("a_b") of an utterance's
- * tokens, with one class per topic that has labelled data plus "none".
- * The rules decide which topics an utterance mentions; the model decides
- * which of them is the intent, and names one when the rules find none but
- * it is confident.  Loaded once with the rules; read-only afterwards.
- */
-#define CT_TOPICS_MODEL "topics_model.txt"
-#define CT_TOPICS_MODEL_FORMAT "convtrack-topics-nb 1"
-/* Posterior the model needs to name an intent that no rule found. */
-#define CT_TOPICS_MODEL_MIN_P 0.9
-/* Rule score, below the best mentioned topic's, that the model may prefer. */
-#define CT_TOPICS_MODEL_MARGIN 10
-#define CT_TOPICS_MAX_CLASSES (CT_TOPICS_MAX + 1)
-
-struct ct_topics_feat {
-	const char *s; /* into the embedded model text, not NUL-terminated */
-	uint32_t len;
-	uint32_t hash;
-	uint32_t first; /* into ct_topics_m.ent */
-	uint32_t n;
-};
-
-struct ct_topics_ent {
-	float delta; /* log(1 + count / alpha) */
-	uint32_t cls;
-};
-
-static struct {
-	size_t ncls;
-	int topic[CT_TOPICS_MAX_CLASSES]; /* class -> topic, -1 for none */
-	int cls_of[CT_TOPICS_MAX];        /* topic -> class, -1 if unknown */
-	double logprior[CT_TOPICS_MAX_CLASSES];
-	double base[CT_TOPICS_MAX_CLASSES]; /* log P(feature | class), none */
-	struct ct_topics_feat *feat;
-	size_t nfeat;
-	uint32_t *slot; /* feature index + 1, 0 = empty; nslot a power of 2 */
-	size_t nslot;
-	struct ct_topics_ent *ent;
-	size_t nent;
-} ct_topics_m;
-
-/* Next line of [*p, end) into [*line, *eol); false at the end. */
-static bool ct_topics_line(const char **p, const char *end, const char **line,
-			   const char **eol)
-{
-	if (*p >= end)
-		return false;
-	*line = *p;
-	*eol = memchr(*p, '\n', (size_t)(end - *p));
-	if (!*eol)
-		*eol = end;
-	*p = *eol < end ? *eol + 1 : end;
-	return true;
-}
-
-/* True when line [s, eol) begins with the word w followed by a space. */
-static bool ct_topics_keyword(const char *s, const char *eol, const char *w)
-{
-	size_t n = strlen(w);
-
-	return (size_t)(eol - s) > n && memcmp(s, w, n) == 0 && s[n] == ' ';
-}
-
-/* Index of feature (s, n) in the model, or -1. */
-static long ct_topics_feature(const char *s, size_t n)
-{
-	uint32_t h = ct_topics_fnv(CT_TOPICS_FNV0, s, n);
-	size_t k = h & (ct_topics_m.nslot - 1);
-
-	while (ct_topics_m.slot[k]) {
-		const struct ct_topics_feat *f =
-			&ct_topics_m.feat[ct_topics_m.slot[k] - 1];
-
-		if (f->hash == h && f->len == n && memcmp(f->s, s, n) == 0)
-			return (long)ct_topics_m.slot[k] - 1;
-		k = (k + 1) & (ct_topics_m.nslot - 1);
-	}
-	return -1;
-}
-
-/* Parses the header line "classes C0 C1 ..." (C0 is none). */
-static int ct_topics_model_classes(const char *s, const char *eol)
-{
-	size_t t;
-
-	for (t = 0; t < CT_TOPICS_N; t++)
-		ct_topics_m.cls_of[t] = -1;
-	s += strlen("classes ");
-	while (s < eol) {
-		char name[CT_TEXT_TOKEN_MAX + 1];
-		size_t n = strcspn(s, " \n");
-		int topic;
-
-		if (n == 0 || n > CT_TEXT_TOKEN_MAX ||
-		    ct_topics_m.ncls == CT_TOPICS_MAX_CLASSES)
-			return -1;
-		memcpy(name, s, n);
-		name[n] = '\0';
-		topic = ct_topics_m.ncls ? ct_topics_find(name) : -1;
-		if (ct_topics_m.ncls == 0 ? strcmp(name, "none") != 0 :
-		    topic < 0 || ct_topics_m.cls_of[topic] >= 0)
-			return -1;
-		ct_topics_m.topic[ct_topics_m.ncls] = topic;
-		if (topic >= 0)
-			ct_topics_m.cls_of[topic] = (int)ct_topics_m.ncls;
-		ct_topics_m.ncls++;
-		s += n;
-		s += strspn(s, " ");
-	}
-	return ct_topics_m.ncls > 1 ? 0 : -1;
-}
-
-/* Parses "f FEATURE K:COUNT ..." into feature i and its entries. */
-static int ct_topics_model_feature(const char *s, const char *eol, size_t i,
-				   double alpha, double *total)
-{
-	struct ct_topics_feat *f = &ct_topics_m.feat[i];
-	size_t k;
-
-	s += 2;
-	f->s = s;
-	f->len = (uint32_t)strcspn(s, " \n");
-	if (f->len == 0 || s + f->len >= eol)
-		return -1;
-	f->hash = ct_topics_fnv(CT_TOPICS_FNV0, s, f->len);
-	f->first = (uint32_t)ct_topics_m.nent;
-	s += f->len;
-	while (s < eol && *s == ' ') {
-		char *q;
-		unsigned long c = strtoul(s + 1, &q, 10), n;
-
-		if (*q != ':' || c >= ct_topics_m.ncls)
-			return -1;
-		n = strtoul(q + 1, &q, 10);
-		if (n == 0 || q > eol)
-			return -1;
-		ct_topics_m.ent[ct_topics_m.nent].cls = (uint32_t)c;
-		ct_topics_m.ent[ct_topics_m.nent].delta =
-			(float)log1p((double)n / alpha);
-		ct_topics_m.nent++;
-		total[c] += (double)n;
-		s = q;
-	}
-	f->n = (uint32_t)(ct_topics_m.nent - f->first);
-	if (s != eol || f->n == 0 || ct_topics_feature(f->s, f->len) >= 0)
-		return -1;
-	k = f->hash & (ct_topics_m.nslot - 1);
-	while (ct_topics_m.slot[k])
-		k = (k + 1) & (ct_topics_m.nslot - 1);
-	ct_topics_m.slot[k] = (uint32_t)i + 1;
-	return 0;
-}
-
-/* What parsing the model has gathered so far. */
-struct ct_topics_parse {
-	double alpha;
-	size_t ndocs;
-	size_t nfeat; /* feature lines parsed */
-	size_t cap;   /* feature lines in the file */
-	double total[CT_TOPICS_MAX_CLASSES];
-};
-
-/*
- * Counts the feature lines and entries of the model text [text, end) and
- * allocates the arrays for them.  Returns 0, or -1 when out of memory.
- */
-static int ct_topics_model_alloc(const char *text, const char *end,
-				 size_t *nfeat)
-{
-	const char *p, *s, *eol;
-	size_t nent = 0;
-
-	*nfeat = 0;
-	for (p = text; ct_topics_line(&p, end, &s, &eol);) {
-		if (!ct_topics_keyword(s, eol, "f"))
-			continue;
-		(*nfeat)++;
-		for (; s < eol; s++)
-			nent += *s == ':';
-	}
-	ct_topics_m.nslot = 1;
-	while (ct_topics_m.nslot < 2 * *nfeat + 2)
-		ct_topics_m.nslot *= 2;
-	ct_topics_m.feat = calloc(*nfeat + 1, sizeof(*ct_topics_m.feat));
-	ct_topics_m.ent = calloc(nent + 1, sizeof(*ct_topics_m.ent));
-	ct_topics_m.slot = calloc(ct_topics_m.nslot, sizeof(*ct_topics_m.slot));
-	return ct_topics_m.feat && ct_topics_m.ent && ct_topics_m.slot ? 0 : -1;
-}
-
-/* Parses "docs N0 N1 ..." (training texts per class) into the priors. */
-static int ct_topics_model_docs(const char *s, struct ct_topics_parse *ps)
-{
-	size_t c;
-
-	s += strlen("docs ");
-	for (c = 0; c < ct_topics_m.ncls; c++) {
-		char *e;
-		unsigned long n = strtoul(s, &e, 10);
-
-		if (n == 0)
-			return -1;
-		s = e;
-		ct_topics_m.logprior[c] = (double)n;
-		ps->ndocs += n;
-	}
-	return ps->ndocs ? 0 : -1;
-}
-
-/* Parses one line that follows the format line. */
-static int ct_topics_model_line(const char *s, const char *eol,
-				struct ct_topics_parse *ps)
-{
-	if (ct_topics_keyword(s, eol, "alpha")) {
-		ps->alpha = strtod(s + strlen("alpha "), NULL);
-		return ps->alpha > 0 ? 0 : -1;
-	}
-	if (ct_topics_keyword(s, eol, "classes"))
-		return ct_topics_m.ncls ? -1 : ct_topics_model_classes(s, eol);
-	if (ct_topics_keyword(s, eol, "docs"))
-		return ps->ndocs ? -1 : ct_topics_model_docs(s, ps);
-	if (ct_topics_keyword(s, eol, "f") && ps->alpha > 0 && ps->ndocs &&
-	    ps->nfeat < ps->cap)
-		return ct_topics_model_feature(s, eol, ps->nfeat++, ps->alpha,
-					       ps->total);
-	return -1;
-}
-
-/*
- * Loads the model from the embedded data.  Returns 0, or -1 when it is
- * missing or malformed or memory runs out.  Its arrays live as long as the
- * process.
- */
-static int ct_topics_model_load(void)
-{
-	struct ct_topics_parse ps = { 0 };
-	size_t len, c;
-	const char *text = ct_embedded_get(CT_TOPICS_MODEL, &len), *p, *s, *eol;
-	bool header = false;
-
-	if (!text || ct_topics_model_alloc(text, text + len, &ps.cap) < 0)
-		return -1;
-	for (p = text; ct_topics_line(&p, text + len, &s, &eol);) {
-		if (header) {
-			if (ct_topics_model_line(s, eol, &ps) < 0)
-				return -1;
-		} else if (*s != '#' && s != eol) {
-			size_t n = (size_t)(eol - s);
-
-			if (n != strlen(CT_TOPICS_MODEL_FORMAT) ||
-			    memcmp(s, CT_TOPICS_MODEL_FORMAT, n) != 0)
-				return -1;
-			header = true;
+		if (id >= 0) {
+			fd->evidence |= ct_topics_c.lex[id].evidence;
+			ct_topics_try(toks, text, i, id, seen, fd);
 		}
 	}
-	if (ps.nfeat == 0 || ps.nfeat != ps.cap)
-		return -1;
-	ct_topics_m.nfeat = ps.nfeat;
-	for (c = 0; c < ct_topics_m.ncls; c++) {
-		ct_topics_m.logprior[c] =
-			log(ct_topics_m.logprior[c] / (double)ps.ndocs);
-		ct_topics_m.base[c] = log(ps.alpha / (ps.total[c] + ps.alpha *
-						      (double)ps.nfeat));
-	}
-	return 0;
-}
-
-static int ct_topics_cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
 }
 
 /*
- * Writes the model's posterior of each class for the tokens of toks to
- * post.  Returns 0, or -1 when out of memory.
+ * How the rules and the model decide (ct_topics_choose()).  The model's
+ * posteriors are calibrated (tools/train_topics.py), so these are
+ * probabilities; docs/text-rules-topics.md gives how they were chosen.
  */
-static int ct_topics_model_posterior(const struct ct_text_tokens *toks,
-				     double post[CT_TOPICS_MAX_CLASSES])
-{
-	char pair[2 * CT_TEXT_TOKEN_MAX + 2];
-	uint32_t *ids = malloc((2 * toks->n + 1) * sizeof(*ids));
-	size_t n = 0, i, k, c, ncls = ct_topics_m.ncls, distinct = 0;
-	double max, z = 0;
-	long id;
-
-	if (!ids)
-		return -1;
-	for (i = 0; i < toks->n; i++) {
-		size_t a = strlen(toks->v[i].s);
-
-		if ((id = ct_topics_feature(toks->v[i].s, a)) >= 0)
-			ids[n++] = (uint32_t)id;
-		if (i + 1 == toks->n)
-			break;
-		memcpy(pair, toks->v[i].s, a);
-		pair[a] = '_';
-		strcpy(pair + a + 1, toks->v[i + 1].s);
-		if ((id = ct_topics_feature(pair, a + 1 +
-					    strlen(toks->v[i + 1].s))) >= 0)
-			ids[n++] = (uint32_t)id;
-	}
-	qsort(ids, n, sizeof(*ids), ct_topics_cmp_u32);
-	for (c = 0; c < ncls; c++)
-		post[c] = 0;
-	for (i = 0; i < n; i++) {
-		const struct ct_topics_feat *f;
-
-		if (i > 0 && ids[i] == ids[i - 1])
-			continue;
-		f = &ct_topics_m.feat[ids[i]];
-		distinct++;
-		for (k = 0; k < f->n; k++)
-			post[ct_topics_m.ent[f->first + k].cls] +=
-				ct_topics_m.ent[f->first + k].delta;
-	}
-	free(ids);
-	for (c = 0; c < ncls; c++)
-		post[c] += ct_topics_m.logprior[c] +
-			   (double)distinct * ct_topics_m.base[c];
-	max = post[0];
-	for (c = 1; c < ncls; c++)
-		if (post[c] > max)
-			max = post[c];
-	for (c = 0; c < ncls; c++)
-		z += (post[c] = exp(post[c] - max));
-	for (c = 0; c < ncls; c++)
-		post[c] /= z;
-	return 0;
-}
+/* Posterior a topic needs when the rules did not mention it: more likely
+ * than not. */
+#define CT_TOPICS_MIN_P 0.5
+/* Posterior of "none" from which the model overrules the rules' mention of
+ * a topic (a non-banking question that shares a bank word: "what ACT score
+ * do I need"), unless the mention scores CT_TOPICS_SURE_SCORE or more (two
+ * patterns agree, or a term that means the topic on its own). */
+#define CT_TOPICS_VETO_P 0.9
+#define CT_TOPICS_SURE_SCORE 25
+/* Log-posterior added to each topic the rules mention, and per level of
+ * its priority (fees and refunds 1, fraud 2). */
+#define CT_TOPICS_MENTION_BONUS 1.5
+#define CT_TOPICS_PRIORITY_BONUS 2.0
+/* Posterior a topic that no rule mentions needs to become a call's
+ * primary intent (when no turn has a mentioned one). */
+#define CT_TOPICS_PRIMARY_P 0.8
 
 /* Compiles the rules and loads the model, once per process. */
 static void ct_topics_init(void)
 {
 	ct_topics_c.ok = ct_topics_compile() == 0 &&
-			 ct_topics_model_load() == 0;
+			 ct_topics_model_load(ct_topics_find) == 0;
 }
 
 static bool ct_topics_ready(void)
@@ -1546,65 +1435,148 @@ static int ct_topics_best(uint64_t set, const int scores[CT_TOPICS_MAX])
 	return best;
 }
 
-/*
- * The intent, given the topics mentioned (set), their rule scores and the
- * model's posteriors.  With no topic mentioned, the model's topic when its
- * posterior reaches CT_TOPICS_MODEL_MIN_P.  Otherwise the rules' best topic
- * when the model has no class for it (topics the data sets lack, such as
- * cardless_withdrawal) or a decisive one (fraud); else, of the mentioned
- * topics whose rule score is within CT_TOPICS_MODEL_MARGIN of the best
- * one's, the most probable under the model (ties keep the rules' choice).
- */
-static int ct_topics_choose(uint64_t set, const int scores[CT_TOPICS_MAX],
-			    const double post[CT_TOPICS_MAX_CLASSES])
-{
-	const int *cls = ct_topics_m.cls_of;
-	int rules = ct_topics_best(set, scores), best;
-	bool decisive;
-	size_t t;
+/* What ct_topics_choose() decided for one utterance. */
+struct ct_topics_verdict {
+	int topic;   /* the intent, or -1 */
+	bool strong; /* the rules mention it */
+	double p;    /* the model's posterior of the intent (1: rules only) */
+};
 
-	if (rules < 0) {
-		for (t = 0; t < CT_TOPICS_N; t++)
-			if (cls[t] >= 0 &&
-			    post[cls[t]] >= CT_TOPICS_MODEL_MIN_P)
-				return (int)t;
-		return -1;
+/*
+ * The intent of one utterance, given what the rules found and the model's
+ * posteriors:
+ *   - the rules' best topic when the model has no class for it (topics the
+ *     data sets lack: cardless_withdrawal, banking_hours, branches);
+ *   - none when the rules mention topics but the model gives "none"
+ *     CT_TOPICS_VETO_P or more, unless the rules are sure of their best;
+ *   - otherwise the topic with the highest log-posterior, plus
+ *     CT_TOPICS_MENTION_BONUS and CT_TOPICS_PRIORITY_BONUS per level of
+ *     priority when the rules mention it (a fee, a refund and above all
+ *     fraud are what a caller who names them calls about); a topic they do
+ *     not mention needs a posterior of
+ *     CT_TOPICS_MIN_P and, when they mention nothing, banking evidence, and
+ *     is never one a negative pattern ruled out ("school fees" are not
+ *     fees).  None when no topic qualifies.
+ */
+static void ct_topics_choose(const struct ct_topics_found *fd,
+			     const double post[CT_TOPICS_MAX_CLASSES],
+			     struct ct_topics_verdict *v)
+{
+	int rules = ct_topics_best(fd->set, fd->scores), best = -1;
+	size_t c, ncls = ct_topics_model_classes();
+	double best_s = -HUGE_VAL;
+
+	v->topic = -1;
+	v->strong = false;
+	v->p = post[0];
+	if (rules >= 0 && ct_topics_model_class((size_t)rules) < 0) {
+		v->topic = rules;
+		v->strong = true;
+		v->p = 1;
+		return;
 	}
-	decisive = ct_topics_table[rules].priority >= CT_TOPICS_DECISIVE;
-	if (cls[rules] < 0 || decisive)
-		return rules;
-	best = rules;
-	for (t = 0; t < CT_TOPICS_N; t++)
-		if ((set >> t & 1) && cls[t] >= 0 &&
-		    scores[t] >= scores[rules] - CT_TOPICS_MODEL_MARGIN &&
-		    post[cls[t]] > post[cls[best]])
-			best = (int)t;
-	return best;
+	if (rules >= 0 && post[0] >= CT_TOPICS_VETO_P &&
+	    fd->scores[rules] < CT_TOPICS_SURE_SCORE)
+		return;
+	for (c = 1; c < ncls; c++) {
+		int t = ct_topics_model_topic(c);
+		bool mentioned = fd->set >> t & 1;
+		double s = log(fmax(post[c], 1e-300));
+
+		if (!mentioned &&
+		    (post[c] < CT_TOPICS_MIN_P || fd->ruled_out >> t & 1 ||
+		     !(fd->set || fd->evidence)))
+			continue;
+		if (mentioned)
+			s += CT_TOPICS_MENTION_BONUS +
+			     CT_TOPICS_PRIORITY_BONUS *
+				     ct_topics_table[t].priority;
+		if (s > best_s) {
+			best_s = s;
+			best = (int)c;
+		}
+	}
+	if (best < 0)
+		return;
+	v->topic = ct_topics_model_topic((size_t)best);
+	v->strong = fd->set >> v->topic & 1;
+	v->p = post[best];
+}
+
+/* Runs the rules on the tokens of text in toks into fd. */
+static void ct_topics_rules(const struct ct_text_tokens *toks,
+			    const char *text, struct ct_topics_found *fd)
+{
+	ct_topics_score(toks, text, fd);
+	fd->set = ct_topics_set(fd->scores);
+	if (fd->scores[CT_TOPICS_HOLDING] >= CT_TOPICS_THRESHOLD)
+		fd->evidence = false;
 }
 
 /*
- * Tokenizes text into toks (reset first) and sets *set to the topics it
- * mentions and, when intent is not NULL, *intent.  Returns 0, or -1 when
- * the tables are broken or memory runs out.
+ * Tokenizes text into toks (reset first) and runs the rules into fd.
+ * Returns 0, or -1 when the tables are broken or memory runs out.
  */
 static int ct_topics_scan(const char *text, size_t len,
-			  struct ct_text_tokens *toks, uint64_t *set,
-			  int *intent)
+			  struct ct_text_tokens *toks,
+			  struct ct_topics_found *fd)
 {
-	int scores[CT_TOPICS_MAX];
-	double post[CT_TOPICS_MAX_CLASSES];
-
 	ct_text_tokens_reset(toks);
 	if (!ct_topics_ready() || ct_text_tokenize(text, len, toks) < 0)
 		return -1;
-	ct_topics_score(toks, text, scores);
-	*set = ct_topics_set(scores);
-	if (!intent)
-		return 0;
-	if (ct_topics_model_posterior(toks, post) < 0)
-		return -1;
-	*intent = ct_topics_choose(*set, scores, post);
+	ct_topics_rules(toks, text, fd);
 	return 0;
+}
+
+/* Runs the model on toks (scanned into fd) and decides their intent. */
+static void ct_topics_decide_one(const struct ct_text_tokens *toks,
+				 const struct ct_topics_found *fd,
+				 struct ct_topics_verdict *v)
+{
+	double post[CT_TOPICS_MAX_CLASSES];
+
+	ct_topics_model_posterior(toks, post);
+	ct_topics_choose(fd, post, v);
+}
+
+/*
+ * Decides the intent of the utterance text (tokens toks, scanned into fd).
+ * A caller's turn often holds several sentences, and chatter ("Hi, this is
+ * Sarah, I'm on my work computer.") can outweigh a request in the model's
+ * view of the whole turn.  So when the whole has no intent, each sentence
+ * is decided alone, and the turn's intent is the first sentence's that the
+ * rules mention, else the first sentence's at all.
+ */
+static void ct_topics_decide(const struct ct_text_tokens *toks,
+			     const char *text, const struct ct_topics_found *fd,
+			     struct ct_topics_verdict *v)
+{
+	struct ct_topics_verdict weak = { .topic = -1 };
+	size_t a = 0, b;
+
+	ct_topics_decide_one(toks, fd, v);
+	if (v->topic >= 0)
+		return;
+	for (b = 1; b <= toks->n; b++) {
+		struct ct_text_tokens sent;
+		struct ct_topics_found sfd;
+
+		if (b < toks->n &&
+		    !ct_topics_sentence_break(text, toks->v[b - 1].end,
+					      toks->v[b].start))
+			continue;
+		if (a == 0 && b == toks->n)
+			return; /* one sentence: decided above */
+		sent = (struct ct_text_tokens){ .v = toks->v + a, .n = b - a };
+		a = b;
+		ct_topics_rules(&sent, text, &sfd);
+		ct_topics_decide_one(&sent, &sfd, v);
+		if (v->strong)
+			return;
+		if (v->topic >= 0 && weak.topic < 0)
+			weak = *v;
+	}
+	*v = weak;
 }
 
 size_t ct_topics_count(void)
@@ -1615,6 +1587,11 @@ size_t ct_topics_count(void)
 const char *ct_topics_name(size_t topic)
 {
 	return topic < CT_TOPICS_N ? ct_topics_table[topic].id : NULL;
+}
+
+const char *ct_topics_display(size_t topic)
+{
+	return topic < CT_TOPICS_N ? ct_topics_display_names[topic] : NULL;
 }
 
 int ct_topics_find(const char *name)
@@ -1630,52 +1607,101 @@ int ct_topics_find(const char *name)
 uint64_t ct_topics_detect(const char *text, size_t len)
 {
 	struct ct_text_tokens toks = { 0 };
+	struct ct_topics_found fd;
 	uint64_t set = 0;
 
-	if (ct_topics_scan(text, len, &toks, &set, NULL) < 0)
-		set = 0;
+	if (ct_topics_scan(text, len, &toks, &fd) == 0)
+		set = fd.set;
 	ct_text_tokens_free(&toks);
 	return set;
 }
 
-int ct_topics_intent(const char *text, size_t len)
+int ct_topics_classify(const char *text, size_t len, uint64_t *topics,
+		       int *intent)
 {
 	struct ct_text_tokens toks = { 0 };
-	uint64_t set;
-	int intent = -1;
+	struct ct_topics_verdict v = { .topic = -1 };
+	struct ct_topics_found fd;
+	int rc = -1;
 
-	if (ct_topics_scan(text, len, &toks, &set, &intent) < 0)
-		intent = -1;
+	*topics = 0;
+	*intent = -1;
+	if (ct_topics_scan(text, len, &toks, &fd) == 0) {
+		ct_topics_decide(&toks, text, &fd, &v);
+		*topics = fd.set;
+		*intent = v.topic;
+		rc = 0;
+	}
 	ct_text_tokens_free(&toks);
-	return intent;
+	return rc;
+}
+
+int ct_topics_intent(const char *text, size_t len)
+{
+	uint64_t topics;
+	int intent;
+
+	return ct_topics_classify(text, len, &topics, &intent) == 0 ? intent :
+								      -1;
+}
+
+int ct_topics_conversation_explain(const struct ct_turn *turns, size_t n,
+				   uint64_t *topics, int *primary,
+				   struct ct_topics_evidence *ev)
+{
+	struct ct_text_tokens toks = { 0 };
+	struct ct_topics_found fd;
+	struct ct_topics_evidence strong = { -1, true, 0.0 };
+	struct ct_topics_evidence weak = { -1, false, 0.0 };
+	int strong_topic = -1, weak_topic = -1;
+	uint64_t all = 0;
+	size_t i;
+
+	*topics = 0;
+	*primary = -1;
+	if (ev)
+		*ev = weak;
+	for (i = 0; i < n; i++) {
+		struct ct_topics_verdict v;
+
+		if (turns[i].speaker != CT_SPEAKER_USER)
+			continue;
+		if (ct_topics_scan(turns[i].text, turns[i].len, &toks,
+				   &fd) < 0) {
+			ct_text_tokens_free(&toks);
+			return -1;
+		}
+		all |= fd.set;
+		if (strong_topic >= 0)
+			continue; /* the model is needed until then */
+		ct_topics_decide(&toks, turns[i].text, &fd, &v);
+		if (v.topic < 0)
+			continue;
+		if (v.strong) {
+			strong_topic = v.topic;
+			strong.turn = (long)i;
+			strong.p = v.p;
+		} else if (weak_topic < 0 && v.p >= CT_TOPICS_PRIMARY_P) {
+			weak_topic = v.topic;
+			weak.turn = (long)i;
+			weak.p = v.p;
+		}
+	}
+	ct_text_tokens_free(&toks);
+	*primary = strong_topic >= 0 ? strong_topic : weak_topic;
+	if (*primary >= 0) {
+		all |= UINT64_C(1) << *primary;
+		if (ev)
+			*ev = strong_topic >= 0 ? strong : weak;
+	}
+	*topics = all;
+	return 0;
 }
 
 int ct_topics_conversation(const struct ct_turn *turns, size_t n,
 			   uint64_t *topics, int *primary)
 {
-	struct ct_text_tokens toks = { 0 };
-	uint64_t all = 0, set;
-	int first = -1;
-	size_t i;
-
-	*topics = 0;
-	*primary = -1;
-	for (i = 0; i < n; i++) {
-		if (turns[i].speaker != CT_SPEAKER_USER)
-			continue;
-		if (ct_topics_scan(turns[i].text, turns[i].len, &toks, &set,
-				   first < 0 ? &first : NULL) < 0) {
-			ct_text_tokens_free(&toks);
-			return -1;
-		}
-		all |= set;
-	}
-	ct_text_tokens_free(&toks);
-	if (first >= 0)
-		all |= UINT64_C(1) << first;
-	*topics = all;
-	*primary = first;
-	return 0;
+	return ct_topics_conversation_explain(turns, n, topics, primary, NULL);
 }
 
 int ct_topics_model_top(const char *text, size_t len, int *topic, double *p)
@@ -1685,12 +1711,12 @@ int ct_topics_model_top(const char *text, size_t len, int *topic, double *p)
 	size_t c, best = 0;
 	int rc = -1;
 
-	if (ct_topics_ready() && ct_text_tokenize(text, len, &toks) == 0 &&
-	    ct_topics_model_posterior(&toks, post) == 0) {
-		for (c = 1; c < ct_topics_m.ncls; c++)
+	if (ct_topics_ready() && ct_text_tokenize(text, len, &toks) == 0) {
+		ct_topics_model_posterior(&toks, post);
+		for (c = 1; c < ct_topics_model_classes(); c++)
 			if (post[c] > post[best])
 				best = c;
-		*topic = ct_topics_m.topic[best];
+		*topic = ct_topics_model_topic(best);
 		*p = post[best];
 		rc = 0;
 	}

@@ -8,16 +8,19 @@
  * queries and the intents of the non-banking domains that map to no topic
  * are negatives: they should get no topic.
  *
- * The intent model was trained (tools/train_topics.py) on the BANKING77
- * rows at even positions and on CLINC150 train, so the thresholds apply to
- * the odd rows (held out) and to CLINC150 val; the figures over all
- * BANKING77 rows are printed for reference.
+ * The intent model was trained (tools/train_topics.py) on CLINC150 train
+ * and on BANKING77 except its held-out tenth: per label, in file order,
+ * every tenth row (the 10th, 20th, ...), the rule mark_held_out() below
+ * shares with the trainer.  So the thresholds apply to those rows and to
+ * CLINC150 val (development figures); the figures over all BANKING77 rows
+ * are printed for reference.
  *
  * Prints accuracy, coverage, precision, per-topic precision and recall, the
- * negatives' false-topic rate and the cost per utterance (for information:
- * speed is measured by the benchmark, never asserted by a test), and exits
- * 1 when a quality figure misses its threshold (CT_EVAL_* below) or the
- * taxonomy file disagrees with the compiled table.
+ * negatives' false-topic rate (the non-banking intents and the
+ * out-of-scope queries apart, too) and the cost per utterance (for
+ * information: speed is measured by the benchmark, never asserted by a
+ * test), and exits 1 when a quality figure misses its threshold (CT_EVAL_*
+ * below) or the taxonomy file disagrees with the compiled table.
  *
  * Run from the source directory.  Options: --errors prints every wrong
  * example; --clinc-split NAME scores another CLINC150 split (e.g. train).
@@ -33,13 +36,19 @@
 #include "convtrack/topics.h"
 
 /*
- * Thresholds, on the examples whose label maps onto a topic (BANKING77:
- * the held-out rows).
+ * Thresholds, just below the development figures (docs/text-rules-
+ * topics.md), on the examples whose label maps onto a topic (BANKING77:
+ * the held-out rows), so that a change that loses quality fails.
  */
-#define CT_EVAL_MIN_ACC_BANKING77 0.85
-#define CT_EVAL_MIN_ACC_CLINC150 0.88
-#define CT_EVAL_MIN_COVERAGE 0.90
-#define CT_EVAL_MAX_FALSE_NEGATIVES 0.05
+#define CT_EVAL_MIN_ACC_BANKING77 0.925
+#define CT_EVAL_MIN_ACC_CLINC150 0.93
+#define CT_EVAL_MIN_COV_BANKING77 0.98
+#define CT_EVAL_MIN_COV_CLINC150 0.955
+#define CT_EVAL_MAX_FALSE_NEGATIVES 0.008
+
+/* BANKING77: per label, every tenth row is held out (the trainer's
+ * HOLD_OUT_EVERY). */
+#define CT_EVAL_HOLD_OUT_EVERY 10
 
 /* Which BANKING77 rows to score. */
 enum rows { ROWS_ALL, ROWS_HELD_OUT };
@@ -47,6 +56,7 @@ enum rows { ROWS_ALL, ROWS_HELD_OUT };
 struct example {
 	char *text;
 	char *label;
+	int held_out; /* BANKING77: not trained on */
 };
 
 struct examples {
@@ -78,6 +88,7 @@ static int push_example(struct examples *ex, const char *text, size_t tl,
 	e = &ex->v[ex->n];
 	e->text = malloc(tl + 1);
 	e->label = strdup(label);
+	e->held_out = 0;
 	if (!e->text || !e->label) {
 		free(e->text);
 		free(e->label);
@@ -192,6 +203,33 @@ static long csv_field(const char **p, const char *end, char *out, size_t cap,
 	}
 	*p = s;
 	return (long)n;
+}
+
+/*
+ * Marks the held-out BANKING77 rows: per label, in file order, the 10th,
+ * 20th, ... (tools/train_topics.py's banking77()).
+ */
+static int mark_held_out(struct examples *ex)
+{
+	struct label_count {
+		const char *label;
+		size_t n;
+	} *seen = calloc(ex->n + 1, sizeof(*seen));
+	size_t i, k, nseen = 0;
+
+	if (!seen)
+		return -1;
+	for (i = 0; i < ex->n; i++) {
+		for (k = 0; k < nseen; k++)
+			if (strcmp(seen[k].label, ex->v[i].label) == 0)
+				break;
+		if (k == nseen)
+			seen[nseen++].label = ex->v[i].label;
+		ex->v[i].held_out = seen[k].n++ % CT_EVAL_HOLD_OUT_EVERY ==
+				    CT_EVAL_HOLD_OUT_EVERY - 1;
+	}
+	free(seen);
+	return 0;
 }
 
 /* Reads BANKING77's text,category CSV. */
@@ -397,8 +435,8 @@ struct scores {
 };
 
 /*
- * Scores ex against map (with ROWS_HELD_OUT only the examples at odd
- * positions); prints the wrong ones when errors is set.
+ * Scores ex against map (with ROWS_HELD_OUT only the held-out examples);
+ * prints the wrong ones when errors is set.
  */
 static void score(const char *name, const struct examples *ex,
 		  const struct label_map *map, enum rows rows,
@@ -411,7 +449,7 @@ static void score(const char *name, const struct examples *ex,
 		int gold = map_get(map, ex->v[i].label), pred;
 		size_t len = strlen(ex->v[i].text);
 
-		if (gold < 0 || (rows == ROWS_HELD_OUT && i % 2 == 0))
+		if (gold < 0 || (rows == ROWS_HELD_OUT && !ex->v[i].held_out))
 			continue;
 		pred = ct_topics_intent(ex->v[i].text, len);
 		s->mapped++;
@@ -549,7 +587,7 @@ static int check(const char *what, double value, double limit, int at_least)
 {
 	int ok = at_least ? value >= limit : value <= limit;
 
-	printf("  %-44s %8.3f %s %6.3f  %s\n", what, value,
+	printf("  %-44s %8.4f %s %6.3f  %s\n", what, value,
 	       at_least ? ">=" : "<=", limit, ok ? "ok" : "FAILED");
 	return ok ? 0 : 1;
 }
@@ -584,6 +622,7 @@ int main(int argc, char **argv)
 	    !YAJL_IS_OBJECT(domains) ||
 	    load_taxonomy(&b77_map, &clinc_map, b77_labels, domains) < 0 ||
 	    load_banking77("data/banking77/train.csv", &b77) < 0 ||
+	    mark_held_out(&b77) < 0 ||
 	    load_clinc(clinc_root, split, &clinc) < 0 ||
 	    load_clinc(clinc_root, "oos_val", &clinc_neg) < 0)
 		goto out_free;
@@ -593,10 +632,10 @@ int main(int argc, char **argv)
 	score("banking77", &b77, &b77_map, ROWS_ALL, &sb_all, errors);
 	score("banking77", &b77, &b77_map, ROWS_HELD_OUT, &sb, 0);
 	score("clinc150", &clinc, &clinc_map, ROWS_ALL, &sc, errors);
-	print_scores("BANKING77 held out (train.csv rows at odd positions)",
+	print_scores("BANKING77 held out (every tenth row of each label)",
 		     &sb);
 	print_scores(strcmp(split, "val") ? split : "CLINC150 val", &sc);
-	printf("\nBANKING77, all rows (the even ones trained the model): "
+	printf("\nBANKING77, all rows (nine tenths trained the model): "
 	       "accuracy %.3f, coverage %.3f\n",
 	       ratio(sb_all.correct, sb_all.mapped),
 	       ratio(sb_all.assigned, sb_all.mapped));
@@ -611,7 +650,10 @@ int main(int argc, char **argv)
 		fneg = a1 + a2;
 		printf("\nNegatives (CLINC150 %s outside banking/credit_cards "
 		       "and unmapped, plus oos_val): %zu, assigned a topic: "
-		       "%zu (%.3f)\n", split, nneg, fneg, ratio(fneg, nneg));
+		       "%zu (%.4f); intents of other domains %zu/%zu (%.4f), "
+		       "out of scope %zu/%zu (%.3f)\n", split, nneg, fneg,
+		       ratio(fneg, nneg), a1, n1, ratio(a1, n1), a2, n2,
+		       ratio(a2, n2));
 	}
 	us = cost_us(&b77, 0, &bytes);
 	printf("\nCost: %.2f us per utterance for ct_topics_intent(), %.2f us "
@@ -627,10 +669,12 @@ int main(int argc, char **argv)
 	failed |= check("CLINC150 accuracy", ratio(sc.correct, sc.mapped),
 			CT_EVAL_MIN_ACC_CLINC150, 1);
 	failed |= check("BANKING77 held-out coverage",
-			ratio(sb.assigned, sb.mapped), CT_EVAL_MIN_COVERAGE, 1);
+			ratio(sb.assigned, sb.mapped),
+			CT_EVAL_MIN_COV_BANKING77, 1);
 	failed |= check("CLINC150 coverage", ratio(sc.assigned, sc.mapped),
-			CT_EVAL_MIN_COVERAGE, 1);
-	failed |= check("negatives assigned a topic", ratio(fneg, nneg),
+			CT_EVAL_MIN_COV_CLINC150, 1);
+	failed |= check("CLINC150 val negatives given a topic",
+			ratio(fneg, nneg),
 			CT_EVAL_MAX_FALSE_NEGATIVES, 0);
 	printf("%s\n", failed ? "FAILED" : "ok");
 out_free:
