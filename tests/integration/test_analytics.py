@@ -88,7 +88,9 @@ TEMPLATES = {
         ("user", "Please block my card, it was stolen.", True),
         ("assistant", "Your card ending 4421 has been blocked and a "
                       "replacement is on its way.", None)],
-        "negative", "resolved", {"card_lost_stolen", "card_blocked"}),
+        # a theft reported without a word of feeling, then served: the
+        # caller's sentiment is neutral (rules-2; rules-1 said negative)
+        "neutral", "resolved", {"card_lost_stolen", "card_blocked"}),
 }
 
 # name, anonymous_id (None: no participant_joined), username (None: no
@@ -398,10 +400,10 @@ HAND = {
         ("analytics_engagement_by_profile_type", "anonymous"):
             {"users": 3, "sessions": 4, "messages": 10,
              "avg_sessions_per_user": D("1.3333")},
-        # day 3: A2 negative escalated, D1 negative resolved, X1 neutral stale
+        # day 3: A2 negative escalated, D1 neutral resolved, X1 neutral stale
         ("analytics_daily_sentiment", 3):
-            {"sessions": 3, "negative": 2, "neutral": 1,
-             "negative_rate": D("0.6667")},
+            {"sessions": 3, "negative": 1, "neutral": 2,
+             "negative_rate": D("0.3333")},
         ("analytics_daily_resolution", 3):
             {"resolved": 1, "escalated": 1, "incomplete": 1},
         # balance: A1 A2 A3 E1 E2 X1 Z1
