@@ -6,8 +6,13 @@
  * resolution status, topics, counts.  The summary text is built from what
  * was detected ("User inquired about cardless withdrawal. Provided USSD code
  * *236# and instructions. User thanked agent. Query resolved."), never from
- * a fixed string.  The same input always gives the same output, so a summary
- * is a function of the session's events and its current profile (rule 7).
+ * a fixed string: what the caller asked about (the topics' display names,
+ * the amounts they named), what the assistant did or could not do (codes
+ * given, an action reported done, a request it could not serve), what the
+ * caller did (authenticated, asked for a human, thanked, complained), and
+ * the outcome; each part only when the transcript supports it.  The same
+ * input always gives the same output, so a summary is a function of the
+ * session's events and its current profile (rule 7).
  */
 #ifndef CONVTRACK_SUMMARIZER_H
 #define CONVTRACK_SUMMARIZER_H
@@ -41,7 +46,7 @@ struct ct_summary_input {
  * their models can change a summary: `convtrack resummarize` then brings
  * stored summaries up to date.
  */
-#define CT_SUMMARIZER_NAME "rules-1"
+#define CT_SUMMARIZER_NAME "rules-2"
 
 /* A summary (contract section 3 fields that the text determines). */
 struct ct_summary {
@@ -60,6 +65,13 @@ struct ct_summary {
 	char phones[CT_EXTRACT_ITEMS_MAX][CT_EXTRACT_PHONE_LEN];
 	size_t n_emails;
 	char emails[CT_EXTRACT_ITEMS_MAX][CT_EXTRACT_EMAIL_LEN];
+	/* the evidence behind the labels (extracted_info.evidence) */
+	const char *resolution_rule; /* ct_resolution_explain()'s (static) */
+	unsigned complaints;         /* complaints the caller stated */
+	unsigned irony;              /* the caller's ironic turns */
+	long intent_turn;            /* turn giving primary_intent, or -1 */
+	bool intent_rules;           /* the rules (not the model alone) */
+	double intent_p;             /* the model's posterior there */
 };
 
 /*

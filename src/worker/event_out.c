@@ -59,6 +59,40 @@ static void ct_out_time(int64_t us, char out[40])
 		 (int)(us % 1000000));
 }
 
+/*
+ * extracted_info.evidence: what the labels rest on.  sentiment: the
+ * conversation score, the complaints and ironic turns the rules found in
+ * the caller's turns; resolution: the rule that decided
+ * (ct_resolution_explain()); intent: the turn the primary intent came
+ * from, whether the rules reported it there, and the model's posterior.
+ */
+static void ct_out_evidence(yajl_gen g, const struct ct_summary *s)
+{
+	ct_out_str(g, "evidence");
+	yajl_gen_map_open(g);
+	ct_out_str(g, "sentiment");
+	yajl_gen_map_open(g);
+	ct_out_key_num(g, "score", s->sentiment_score);
+	ct_out_str(g, "complaints");
+	yajl_gen_integer(g, s->complaints);
+	ct_out_str(g, "irony");
+	yajl_gen_integer(g, s->irony);
+	yajl_gen_map_close(g);
+	ct_out_key_str(g, "resolution", s->resolution_rule);
+	ct_out_str(g, "intent");
+	if (s->primary_intent && s->intent_turn >= 0) {
+		yajl_gen_map_open(g);
+		ct_out_str(g, "turn");
+		yajl_gen_integer(g, s->intent_turn);
+		ct_out_key_str(g, "by", s->intent_rules ? "rules" : "model");
+		ct_out_key_num(g, "p", s->intent_p);
+		yajl_gen_map_close(g);
+	} else {
+		yajl_gen_null(g);
+	}
+	yajl_gen_map_close(g);
+}
+
 static void ct_out_extracted(yajl_gen g, const struct ct_summary *s,
 			     const struct ct_event_out_meta *m)
 {
@@ -80,6 +114,7 @@ static void ct_out_extracted(yajl_gen g, const struct ct_summary *s,
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
+	ct_out_evidence(g, s);
 	yajl_gen_map_close(g);
 }
 

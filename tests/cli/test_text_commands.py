@@ -98,6 +98,11 @@ def test_analyze():
     check(o.get("sentiment") in ("positive", "neutral", "negative") and
           -1 <= o.get("sentiment_score", 9) <= 1 and
           o.get("summarizer", "").startswith("rules-"), "example %r" % o)
+    ev = o.get("extracted_info", {}).get("evidence", {})
+    check(ev.get("sentiment", {}).get("score") == o.get("sentiment_score") and
+          ev.get("resolution") in ("model", "confirmed", "done") and
+          ev.get("intent", {}).get("turn") == 0 and
+          ev["intent"].get("by") == "rules", "example evidence %r" % ev)
     for i in (1, 2, 3):
         check(set(out[i]) == {"error"}, "analyze line %d: %r" % (i, out[i]))
     check("summary" in out[4] and "duration_seconds" not in out[4],

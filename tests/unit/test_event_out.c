@@ -45,6 +45,27 @@ int main(void)
 	CHECK(out && strstr(out, "summarizer") == NULL);
 	free(out);
 
+	/* the evidence behind the labels, in extracted_info */
+	s.sentiment_score = 0.4126;
+	s.complaints = 2;
+	s.irony = 1;
+	s.resolution_rule = "done";
+	s.intent_turn = 2;
+	s.intent_rules = true;
+	s.intent_p = 0.875;
+	out = ct_event_out_summary(&s, &m, NULL, 0, 0);
+	CHECK(out && strstr(out, "\"evidence\":{\"sentiment\":{\"score\":0.413,"
+			    "\"complaints\":2,\"irony\":1},\"resolution\":\"done\","
+			    "\"intent\":{\"turn\":2,\"by\":\"rules\",\"p\":0.875}}}"));
+	s.primary_intent = NULL;
+	s.intent_turn = -1;
+	s.intent_rules = false;
+	free(out);
+	out = ct_event_out_summary(&s, &m, NULL, 0, 0);
+	CHECK(out && strstr(out, "\"resolution\":\"done\",\"intent\":null}}"));
+	free(out);
+	s.primary_intent = "cardless_withdrawal";
+
 	s.duration_seconds = 1e308;
 	out = ct_event_out_summary(&s, &m, "8b5a0580-a118-5419-8bf9-ccd4ceb1a6e8",
 				   2, 951782400123456LL);

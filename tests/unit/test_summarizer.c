@@ -5,7 +5,8 @@
  * contacts, the primary intent and topics, sentiment and resolution (each
  * equal to what its own rule module says, and the expected value where the
  * case is clear-cut), authentication, the summary text built from what was
- * detected (the header's own example word for word), an empty
+ * detected (the header's own example word for word; display names,
+ * amounts, what the assistant did, ironic thanks), the evidence, an empty
  * conversation, determinism and the clear/free contracts.
  */
 #include <stdint.h>
@@ -55,8 +56,10 @@ static int has(const char *hay, const char *needle)
  * Runs the summarizer on in and CHECKs what must hold for every input:
  * a summary text, the three labels drawn from their documented values and
  * equal to what the sentiment and resolution rules say of the same turns,
- * the primary intent among the topics, every topic named in the text
- * (primary first), the message count passed through.
+ * the primary intent among the topics, every topic named in the text by
+ * its display name (primary first), no raw topic id in it, at most four
+ * sentences (three of facts and the outcome), the message count passed
+ * through.
  */
 static int run(const struct ct_summary_input *in, struct ct_summary *out)
 {
@@ -64,7 +67,8 @@ static int run(const struct ct_summary_input *in, struct ct_summary *out)
 		ct_sentiment_conversation(sent, in->turns, in->nturns);
 	enum ct_resolution rl =
 		ct_resolution_classify(in->turns, in->nturns, in->end_reason);
-	char words[96], *p;
+	char words[128];
+	const char *p;
 	size_t i;
 	int rc = ct_summarizer_run(sz, in, out);
 
@@ -82,22 +86,20 @@ static int run(const struct ct_summary_input *in, struct ct_summary *out)
 
 		CHECK(k >= 0 && (out->topics & (UINT64_C(1) << k)));
 		snprintf(words, sizeof(words), "User inquired about %s",
-			 out->primary_intent);
-		for (p = words; *p; p++)
-			if (*p == '_')
-				*p = ' ';
+			 ct_topics_display((size_t)k));
 		CHECK(out->summary && strncmp(out->summary, words,
 					      strlen(words)) == 0);
 	}
 	for (i = 0; i < ct_topics_count(); i++) {
 		if (!(out->topics & (UINT64_C(1) << i)))
 			continue;
-		snprintf(words, sizeof(words), "%s", ct_topics_name(i));
-		for (p = words; *p; p++)
-			if (*p == '_')
-				*p = ' ';
-		CHECK(has(out->summary, words));
+		CHECK(has(out->summary, ct_topics_display(i)));
+		if (strchr(ct_topics_name(i), '_'))
+			CHECK(!strstr(out->summary, ct_topics_name(i)));
 	}
+	for (i = 0, p = out->summary; p && *p; p++)
+		i += *p == '.' && (p[1] == ' ' || p[1] == '\0');
+	CHECK(i >= 1 && i <= 4);
 	if (out->topics == 0)
 		CHECK(has(out->summary, "User did not raise a banking topic."));
 	return 0;
@@ -155,7 +157,8 @@ static void test_duration_and_counts(void)
 		CHECK(out.message_count == 7);
 		CHECK(out.duration_seconds == 90.5);
 		CHECK_STR(out.primary_intent, "balance");
-		CHECK(has(out.summary, " Agent provided information."));
+		/* an answer with nothing concrete in it adds no sentence */
+		CHECK(!strstr(out.summary, "Agent"));
 	}
 	ct_summary_clear(&out);
 
@@ -243,8 +246,10 @@ static void test_resolution_and_sentiment(void)
 	if (run(&in, &out) == 0) {
 		CHECK_STR(out.resolution, "escalated");
 		CHECK_STR(out.sentiment, "negative");
-		CHECK(has(out.summary, " User was dissatisfied."));
+		CHECK(has(out.summary, " User asked for a human agent and "
+				       "was dissatisfied."));
 		CHECK(has(out.summary, " Escalated to a human agent."));
+		CHECK_STR(out.resolution_rule, "human");
 		CHECK(out.topics & BIT("card_blocked"));
 	}
 	ct_summary_clear(&out);
@@ -298,6 +303,81 @@ static void test_authentication(void)
 		CHECK(out.authentication_attempted);
 		CHECK(has(out.summary, " User attempted to verify their "
 				       "identity."));
+	}
+	ct_summary_clear(&out);
+}
+
+/*
+ * The facts of a call reach the text, and only those: amounts the caller
+ * named (any currency written before or after), an action the assistant
+ * reported done, a request it could not serve; ironic thanks are no
+ * thanks; the evidence names the rule and the turn behind the labels.
+ */
+static void test_facts(void)
+{
+	static const struct ct_turn pay[] = {
+		TURN(U, "I want to send $50 to my brother and pay 200 dollars "
+			"to my landlord."),
+		TURN(A, "I have sent the transfer of $50 to your brother."),
+		TURN(U, "Great, thank you!"),
+	};
+	static const struct ct_turn usd[] = {
+		TURN(U, "Can I transfer USD 1,250.00 to another bank today? "
+			"It is my 3rd try, 10% fee?"),
+		TURN(A, "Our transfer system is down at the moment, please try "
+			"again later."),
+		TURN(U, "ok"),
+	};
+	static const struct ct_turn irony[] = {
+		TURN(U, "My refund still has not arrived after three weeks."),
+		TURN(A, "Refunds can take up to ten working days."),
+		TURN(U, "Thanks for nothing."),
+	};
+	static const struct ct_turn done[] = {
+		TURN(U, "Please block my card, I lost it."),
+		TURN(A, "I have blocked your card. A new one will be posted to "
+			"you."),
+		TURN(U, "Thank you."),
+	};
+	struct ct_summary_input in = input(pay, NTURNS(pay), "hangup");
+	struct ct_summary out;
+
+	if (run(&in, &out) == 0) {
+		CHECK(has(out.summary, ", mentioning $50 and 200 dollars."));
+		CHECK(out.intent_turn == 0);
+		CHECK(has(out.summary, " User thanked agent."));
+	}
+	ct_summary_clear(&out);
+
+	in = input(usd, NTURNS(usd), "hangup");
+	if (run(&in, &out) == 0) {
+		/* a currency word before, "1,250.00"; not "3rd" nor "10%" */
+		CHECK(has(out.summary, ", mentioning USD 1,250.00."));
+		CHECK(has(out.summary, " Agent could not complete the request "
+				       "at the time."));
+		CHECK_STR(out.resolution, "incomplete");
+		CHECK_STR(out.resolution_rule, "unable");
+	}
+	ct_summary_clear(&out);
+
+	in = input(irony, NTURNS(irony), "hangup");
+	if (run(&in, &out) == 0) {
+		CHECK(out.irony >= 1);
+		CHECK(out.complaints >= 1);
+		CHECK(!strstr(out.summary, "thanked"));
+		CHECK_STR(out.sentiment, "negative");
+		CHECK(has(out.summary, " User was dissatisfied."));
+	}
+	ct_summary_clear(&out);
+
+	in = input(done, NTURNS(done), "hangup");
+	if (run(&in, &out) == 0) {
+		CHECK_STR(out.resolution, "resolved");
+		CHECK_STR(out.resolution_rule, "done");
+		CHECK(has(out.summary, " Agent reported the requested action "
+				       "as done."));
+		CHECK(out.intent_turn == 0 && out.intent_rules);
+		CHECK(!strstr(out.summary, "mentioning"));
 	}
 	ct_summary_clear(&out);
 }
@@ -393,6 +473,7 @@ int main(void)
 	test_resolution_and_sentiment();
 	test_authentication();
 	test_several_topics();
+	test_facts();
 	test_empty();
 	test_deterministic();
 	ct_summary_clear(NULL);      /* no-ops, must not crash */
