@@ -13,6 +13,9 @@
 /* Milliseconds on CLOCK_MONOTONIC: for intervals, never for timestamps. */
 int64_t ct_clock_ms(void);
 
+/* The wall clock (CLOCK_REALTIME), in microseconds since 1970-01-01 UTC. */
+int64_t ct_clock_wall_us(void);
+
 /*
  * The delay before retry number attempt (0 for the first): initial_ms
  * doubled attempt times, at most max_ms.

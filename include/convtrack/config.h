@@ -84,6 +84,13 @@ struct ct_config {
 	int batch_max_wait_ms; /* batch.max_wait_ms, 100, 0..60000 */
 	int batch_parallelism; /* batch.parallelism, 1, 1..16 */
 
+	/* limits on input records (dead-letter reasons oversize_record and
+	 * future_timestamp:occurred_at) */
+	int limits_max_record_bytes;  /* limits.max_record_bytes, 262144,
+					 1024..16777216 */
+	int limits_max_future_skew_s; /* limits.max_future_skew_s, 86400,
+					 0 (off)..31536000 */
+
 	/* retry: capped exponential backoff for transient failures */
 	int retry_initial_ms; /* retry.initial_ms, 100, 1..3600000 */
 	int retry_max_ms;     /* retry.max_ms, 10000, 1..3600000 */

@@ -46,6 +46,8 @@ enum ct_end_reason {
 #define CT_EVENT_MAX_METADATA_BYTES 16384  /* metadata, serialized */
 #define CT_EVENT_MAX_REASON_CHARS 1024     /* an erasure request's reason */
 #define CT_EVENT_SCHEMA_VERSION 1
+/* Deepest nesting of objects and arrays in a payload (the top object is 1). */
+#define CT_EVENT_MAX_DEPTH 32
 
 /* Room for a keyed hash of a phone or email (16 hex digits and NUL). */
 #define CT_EVENT_HASH_LEN 17

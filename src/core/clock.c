@@ -14,6 +14,14 @@ int64_t ct_clock_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t ct_clock_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int64_t ct_backoff_ms(int64_t initial_ms, int64_t max_ms, int attempt)
 {
 	int64_t d = initial_ms;

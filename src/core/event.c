@@ -537,8 +537,13 @@ static int check_duplicates(enum ct_event_type expected,
 static int check_event(enum ct_event_type expected, struct ct_event_doc *doc,
 		       struct ct_event *ev, char reason[CT_EVENT_REASON_MAX])
 {
-	if (check_duplicates(expected, doc, reason) < 0 ||
-	    check_envelope(expected, doc, ev, reason) < 0)
+	if (check_duplicates(expected, doc, reason) < 0)
+		return -1;
+	if (doc->dup_key)
+		return reject(reason, "duplicate_key", NULL);
+	if (doc->nul_other)
+		return reject(reason, "nul_in_string", NULL);
+	if (check_envelope(expected, doc, ev, reason) < 0)
 		return -1;
 	switch (ev->type) {
 	case CT_EVENT_PARTICIPANT_JOINED:
@@ -570,7 +575,8 @@ int ct_event_parse(enum ct_event_type expected, const void *payload, size_t len,
 		return reject(reason, "invalid_utf8", NULL);
 	memset(&doc, 0, sizeof(doc));
 	if (!ct_event_json_parse(&doc, payload, len)) {
-		reject(reason, "not_json", NULL);
+		reject(reason, doc.too_deep ? "nesting_too_deep" : "not_json",
+		       NULL);
 		goto out_free_doc;
 	}
 	if (doc.top != JK_OBJECT) {

@@ -85,6 +85,10 @@ struct ct_event_field {
 struct ct_event_doc {
 	struct ct_event_field fields[F_COUNT];
 	enum ct_event_json_kind top;
+	bool too_deep;  /* nests deeper than CT_EVENT_MAX_DEPTH (parse stopped) */
+	bool dup_key;   /* some object, at any depth, repeats a key */
+	bool nul_other; /* a key or string outside the collected fields has
+			   U+0000 */
 };
 
 /*

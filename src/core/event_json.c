@@ -5,10 +5,12 @@
  * Stage 1 checks the raw bytes: strict UTF-8 (convtrack/codec.h) and no \u
  * escape of a lone surrogate, which has no UTF-8 form and which yajl would
  * silently replace or mis-combine.  Stage 2 is one pass of yajl's streaming
- * parser over the whole document; its callbacks only collect the top-level
+ * parser over the whole document; its callbacks collect the top-level
  * fields of the contract (the first occurrence of each, plus a count to
- * find duplicates) and re-serialize `metadata`; everything else is
- * ignored, at any depth.  The streaming API is used rather than yajl_tree
+ * find duplicates) and re-serialize `metadata`; of everything else, at any
+ * depth, they note only a key repeated within one object and a U+0000 in
+ * a key or string.  A container deeper than CT_EVENT_MAX_DEPTH stops the
+ * parse.  The streaming API is used rather than yajl_tree
  * because yajl_tree hands strings out NUL-terminated and so cannot report a
  * \u0000 inside one.
  *
@@ -68,6 +70,18 @@ const struct ct_event_field_def ct_event_field_defs[F_COUNT] = {
 #undef ENDED
 #undef ERASURE
 
+/*
+ * The keys seen in the document, for finding a key repeated within one
+ * object: an open-addressing set of 64-bit FNV-1a hashes of the object's
+ * serial number and the key's bytes (0 marks an empty slot).  Two distinct
+ * keys of one object share a hash with odds of about n^2 / 2^65 for n
+ * keys; the record size limit keeps n to tens of thousands.
+ */
+struct key_set {
+	uint64_t *v;
+	size_t cap, n; /* cap a power of two, or 0 */
+};
+
 /* The parse in progress; the yajl callbacks' context. */
 struct parse_state {
 	struct ct_event_doc *doc;   /* what is collected */
@@ -75,6 +89,10 @@ struct parse_state {
 	struct ct_event_field *cur; /* field whose value comes next, if any */
 	bool capturing;             /* inside the metadata being serialized */
 	yajl_gen gen;               /* serializer of metadata while capturing */
+	uint32_t serial;            /* objects opened so far */
+	uint32_t obj[CT_EVENT_MAX_DEPTH]; /* serial of the object at each depth
+					     (0: an array) */
+	struct key_set keys;
 };
 
 /* Allocation: abort on exhaustion (see the file comment). */
@@ -122,6 +140,65 @@ static void yajl_free_cb(void *ctx, void *p)
 static const yajl_alloc_funcs alloc_funcs = {
 	yajl_malloc_cb, yajl_realloc_cb, yajl_free_cb, NULL
 };
+
+/* Adds h to the set; false when it was there already. */
+static bool key_set_add(struct key_set *ks, uint64_t h)
+{
+	size_t i;
+
+	if (2 * (ks->n + 1) > ks->cap) {
+		struct key_set grown = { NULL, ks->cap ? ks->cap * 2 : 64, 0 };
+
+		grown.v = calloc(grown.cap, sizeof(*grown.v));
+		if (!grown.v)
+			abort();
+		for (i = 0; i < ks->cap; i++)
+			if (ks->v[i])
+				key_set_add(&grown, ks->v[i]);
+		free(ks->v);
+		*ks = grown;
+	}
+	for (i = (size_t)h & (ks->cap - 1); ks->v[i]; i = (i + 1) & (ks->cap - 1))
+		if (ks->v[i] == h)
+			return false;
+	ks->v[i] = h;
+	ks->n++;
+	return true;
+}
+
+/* Notes key s (len bytes) of the innermost open object. */
+static void note_key(struct parse_state *st, const unsigned char *s,
+		     size_t len)
+{
+	uint32_t obj = st->depth ? st->obj[st->depth - 1] : 0;
+	uint64_t h = 14695981039346656037u;
+	size_t i;
+
+	for (i = 0; i < sizeof(obj); i++) {
+		h ^= (obj >> (8 * i)) & 0xffu;
+		h *= 1099511628211u;
+	}
+	for (i = 0; i < len; i++) {
+		h ^= s[i];
+		h *= 1099511628211u;
+	}
+	if (!key_set_add(&st->keys, h ? h : 1))
+		st->doc->dup_key = true;
+}
+
+/*
+ * Opens a container at the current depth (obj: its serial, 0 for an
+ * array); false when it is one level too deep, which stops the parse.
+ */
+static bool open_container(struct parse_state *st, uint32_t obj)
+{
+	if (st->depth >= CT_EVENT_MAX_DEPTH) {
+		st->doc->too_deep = true;
+		return false;
+	}
+	st->obj[st->depth++] = obj;
+	return true;
+}
 
 /*
  * Stage 1: strict UTF-8 and surrogate escapes.
@@ -325,6 +402,8 @@ static int cb_string(void *ctx, const unsigned char *s, size_t len)
 		f->text = xmemdup0(s, len);
 		f->len = len;
 		f->has_nul = memchr(s, '\0', len) != NULL;
+	} else if (memchr(s, '\0', len)) {
+		st->doc->nul_other = true;
 	}
 	return 1;
 }
@@ -334,10 +413,13 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t len)
 	struct parse_state *st = ctx;
 	size_t i;
 
+	note_key(st, s, len);
 	if (st->capturing) {
 		capture_string(st, s, len);
 		return 1;
 	}
+	if (memchr(s, '\0', len))
+		st->doc->nul_other = true;
 	st->cur = NULL;
 	if (st->depth != 1)
 		return 1;
@@ -386,6 +468,8 @@ static int cb_start_map(void *ctx)
 	struct parse_state *st = ctx;
 	struct ct_event_field *f;
 
+	if (st->depth >= CT_EVENT_MAX_DEPTH)
+		return open_container(st, 0);
 	if (st->capturing) {
 		if (!st->doc->fields[F_METADATA].too_deep)
 			gen_check(st, yajl_gen_map_open(st->gen));
@@ -394,8 +478,7 @@ static int cb_start_map(void *ctx)
 		if (f == &st->doc->fields[F_METADATA])
 			capture_start(st);
 	}
-	st->depth++;
-	return 1;
+	return open_container(st, ++st->serial);
 }
 
 static int cb_end_map(void *ctx)
@@ -417,14 +500,15 @@ static int cb_start_array(void *ctx)
 {
 	struct parse_state *st = ctx;
 
+	if (st->depth >= CT_EVENT_MAX_DEPTH)
+		return open_container(st, 0);
 	if (st->capturing) {
 		if (!st->doc->fields[F_METADATA].too_deep)
 			gen_check(st, yajl_gen_array_open(st->gen));
 	} else {
 		note_value(st, JK_ARRAY);
 	}
-	st->depth++;
-	return 1;
+	return open_container(st, 0);
 }
 
 static int cb_end_array(void *ctx)
@@ -455,10 +539,12 @@ bool ct_event_json_parse(struct ct_event_doc *doc, const unsigned char *s,
 			 size_t n)
 {
 	yajl_alloc_funcs af = alloc_funcs; /* yajl_alloc wants it writable */
-	struct parse_state st = { doc, 0, NULL, false, NULL };
+	struct parse_state st;
 	yajl_handle yh;
 	bool ok;
 
+	memset(&st, 0, sizeof(st));
+	st.doc = doc;
 	yh = yajl_alloc(&callbacks, &af, &st);
 	if (!yh)
 		abort();
@@ -468,6 +554,7 @@ bool ct_event_json_parse(struct ct_event_doc *doc, const unsigned char *s,
 	/* a document cut inside metadata leaves its serializer open */
 	if (st.gen)
 		yajl_gen_free(st.gen);
+	free(st.keys.v);
 	return ok;
 }
 

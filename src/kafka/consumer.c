@@ -183,6 +183,26 @@ static struct ct_record *ct_consumer_record(const rd_kafka_message_t *rkm)
 	return r;
 }
 
+/*
+ * True (and the reason set, the event cleared) when ev happened more than
+ * limits.max_future_skew_s ahead of the worker's clock: a producer's clock
+ * or a forged timestamp that would otherwise win every "latest" of the
+ * contract for a day or a century.
+ */
+static bool ct_consumer_from_future(const struct ct_consumer *c,
+				    struct ct_event *ev,
+				    char reason[CT_EVENT_REASON_MAX])
+{
+	int64_t skew = c->cfg->limits_max_future_skew_s;
+
+	if (skew == 0 ||
+	    ev->occurred_at_us - ct_clock_wall_us() <= skew * 1000000)
+		return false;
+	snprintf(reason, CT_EVENT_REASON_MAX, "future_timestamp:occurred_at");
+	ct_event_clear(ev);
+	return true;
+}
+
 /* Takes ownership of rkm (destroyed here): parses it into the batch. */
 static int ct_consumer_batch_add(struct ct_consumer *c, struct ct_batch *b,
 				 rd_kafka_message_t *rkm)
@@ -210,9 +230,13 @@ static int ct_consumer_batch_add(struct ct_consumer *c, struct ct_batch *b,
 	if (type < 0) {
 		it->dead_letter = true;
 		snprintf(it->reason, sizeof(it->reason), "unknown_topic");
+	} else if (r->len > (size_t)c->cfg->limits_max_record_bytes) {
+		it->dead_letter = true; /* never parsed */
+		snprintf(it->reason, sizeof(it->reason), "oversize_record");
 	} else if (ct_event_parse((enum ct_event_type)type, r->payload, r->len,
 				  &it->ev, it->reason) == 0) {
-		it->valid = true;
+		it->valid = !ct_consumer_from_future(c, &it->ev, it->reason);
+		it->dead_letter = !it->valid;
 	} else {
 		it->dead_letter = true;
 	}

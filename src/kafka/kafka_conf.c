@@ -3,6 +3,7 @@
  * src/kafka/kafka_conf.h.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "convtrack/log.h"
 #include "kafka_conf.h"
@@ -57,8 +58,22 @@ out_destroy:
 rd_kafka_t *ct_kafka_producer_new(rd_kafka_conf_t *conf, char *err,
 				  size_t errlen)
 {
+	char codec[32];
+	size_t len = sizeof(codec);
 	rd_kafka_t *rk;
 
+	/* lz4 unless kafka.properties chose a codec: dead letters of up to
+	 * limits.max_record_bytes each make large batches (and librdkafka
+	 * 2.0.2's mock cluster drops parts of large uncompressed ones) */
+	if (rd_kafka_conf_get(conf, "compression.codec", codec, &len) !=
+		    RD_KAFKA_CONF_OK ||
+	    strcmp(codec, "none") == 0) {
+		if (ct_kafka_conf_set(conf, "compression.codec", "lz4", err,
+				      errlen) < 0) {
+			rd_kafka_conf_destroy(conf);
+			return NULL;
+		}
+	}
 	if (ct_kafka_conf_set(conf, "enable.idempotence", "true", err, errlen) < 0 ||
 	    ct_kafka_conf_set(conf, "linger.ms", "5", err, errlen) < 0 ||
 	    ct_kafka_conf_set(conf, "message.timeout.ms", "25000", err, errlen) < 0) {

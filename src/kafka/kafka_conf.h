@@ -23,7 +23,10 @@ int ct_kafka_conf_set(rd_kafka_conf_t *conf, const char *name,
 rd_kafka_conf_t *ct_kafka_conf_new(const struct ct_config *cfg, char *err,
 				   size_t errlen);
 
-/* A new idempotent producer (acks=all), taking ownership of conf. */
+/*
+ * A new idempotent producer (acks=all), taking ownership of conf; batches
+ * are lz4-compressed unless kafka.properties sets compression.codec.
+ */
 rd_kafka_t *ct_kafka_producer_new(rd_kafka_conf_t *conf, char *err,
 				  size_t errlen);
 

@@ -79,6 +79,14 @@ const struct ct_cfg_setting ct_cfg_settings[] = {
 		   "PostgreSQL connections applying parts of a batch at once"),
 	CT_CFG_NUM("batch.max_wait_ms", batch_max_wait_ms, 100, 0, 60000, NULL,
 		   "longest wait to fill a batch"),
+	CT_CFG_NUM("limits.max_record_bytes", limits_max_record_bytes, 262144,
+		   1024, 16777216, NULL,
+		   "a larger input record is dead-lettered unparsed "
+		   "(oversize_record)"),
+	CT_CFG_NUM("limits.max_future_skew_s", limits_max_future_skew_s, 86400,
+		   0, 31536000, NULL,
+		   "an occurred_at further ahead of the worker's clock is "
+		   "dead-lettered (future_timestamp); 0: no limit"),
 	CT_CFG_NUM("retry.initial_ms", retry_initial_ms, 100, 1, 3600000, NULL,
 		   "first backoff after a transient failure"),
 	CT_CFG_NUM("retry.max_ms", retry_max_ms, 10000, 1, 3600000, NULL,

@@ -53,8 +53,19 @@ static void test_sleep(void)
 	CHECK(c1 - c0 <= now_ms() - t0 + 1);
 }
 
+/* The wall clock is the calendar time, in microseconds. */
+static void test_wall(void)
+{
+	int64_t before = (int64_t)time(NULL) * 1000000;
+	int64_t us = ct_clock_wall_us();
+	int64_t after = ((int64_t)time(NULL) + 1) * 1000000;
+
+	CHECK(us >= before && us <= after);
+}
+
 int main(void)
 {
+	test_wall();
 	test_delays();
 	test_sleep();
 	return ct_check_done();

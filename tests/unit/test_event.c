@@ -352,16 +352,32 @@ static void test_duplicates(void)
 	REJECT_BODY(M, MESSAGE_BODY ",\"seq\":1,\"seq\":2,\"event_id\":\"" EID
 		       "\"", "duplicate_field:event_id");
 
-	/* Unknown fields, and other types' fields, may repeat. */
+	/* Any other key repeated in one object, at any depth (issue 17). */
+	REJECT_BODY(M, MESSAGE_BODY ",\"x\":1,\"x\":2", "duplicate_key");
+	REJECT_BODY(M, MESSAGE_BODY ",\"room_id\":1,\"room_id\":2",
+		    "duplicate_key");
+	REJECT_BODY(M, MESSAGE_BODY ",\"x\":{\"a\":1,\"b\":{},\"a\":2}",
+		    "duplicate_key");
+	REJECT_BODY(M, MESSAGE_BODY ",\"x\":[{\"a\":1},{\"b\":1,\"b\":1}]",
+		    "duplicate_key");
+	/* A duplicated field of the type is named, whatever else repeats. */
+	REJECT_BODY(M, MESSAGE_BODY ",\"x\":1,\"x\":2,\"seq\":1,\"seq\":2",
+		    "duplicate_field:seq");
+	/* The same key in different objects is no duplicate. */
 	if (ACCEPT(M, "{" ENV("message") "," MESSAGE_BODY
-		      ",\"x\":1,\"x\":2,\"room_id\":1,\"room_id\":2}", &ev))
+		      ",\"x\":{\"a\":1,\"y\":{\"a\":2}},\"z\":[{\"a\":1},"
+		      "{\"a\":2}],\"a\":0}", &ev))
 		ct_event_clear(&ev);
 	/* Keys are compared exactly: these are other keys. */
 	if (ACCEPT(M, "{" ENV("message") "," MESSAGE_BODY
-		      ",\"Role\":1,\"role \":2,\"role\\u0000\":3}", &ev)) {
+		      ",\"Role\":1,\"role \":2,\"r\\u006fle2\":3}", &ev)) {
 		CHECK(ev.u.message.role == CT_ROLE_USER);
 		ct_event_clear(&ev);
 	}
+	/* U+0000 in any key or string, known or not (issue 17). */
+	REJECT_BODY(M, MESSAGE_BODY ",\"role\\u0000\":3", "nul_in_string");
+	REJECT_BODY(M, MESSAGE_BODY ",\"x\":[\"a\",{\"b\":\"\\u0000\"}]",
+		    "nul_in_string");
 	/* Nested keys named like fields are not fields. */
 	if (ACCEPT(M, "{" ENV("message") "," MESSAGE_BODY
 		      ",\"x\":{\"role\":\"tool\",\"event_id\":5}}", &ev)) {
@@ -888,9 +904,11 @@ static void test_metadata(void)
 		    "{\"a\":[1,-2.50e+3,{\"b\":null}],"
 		    "\"c\":\"x\xc3\xa9\\n\\\"/\",\"d\":[],"
 		    "\"e\":true,\"f\":false,\"\":0}");
-	/* Keys inside metadata may repeat and look like fields. */
-	metadata_ok(__LINE__, "{\"event_id\":1,\"event_id\":2}",
-		    "{\"event_id\":1,\"event_id\":2}");
+	/* Keys inside metadata may look like fields, but not repeat. */
+	metadata_ok(__LINE__, "{\"event_id\":1,\"session_id\":2}",
+		    "{\"event_id\":1,\"session_id\":2}");
+	metadata_bad(__LINE__, "{\"event_id\":1,\"event_id\":2}",
+		     "duplicate_key");
 
 	metadata_bad(__LINE__, "[]", "wrong_type:metadata");
 	metadata_bad(__LINE__, "\"{}\"", "wrong_type:metadata");
@@ -918,26 +936,40 @@ static void test_metadata(void)
 	metadata_bad(__LINE__, m, "oversize_field:metadata");
 	free(m);
 
-	/* Nesting: the serializer takes 127 levels. */
-	m = nested(127);
+	/* Nesting: CT_EVENT_MAX_DEPTH levels in all, the event's own object
+	 * being the first, so metadata may nest 31 deep. */
+	m = nested(CT_EVENT_MAX_DEPTH - 1);
 	metadata_ok(__LINE__, m, m);
 	free(m);
-	m = nested(128);
-	metadata_bad(__LINE__, m, "invalid_value:metadata");
+	m = nested(CT_EVENT_MAX_DEPTH);
+	metadata_bad(__LINE__, m, "nesting_too_deep");
 	free(m);
 	m = nested(5000);
-	metadata_bad(__LINE__, m, "invalid_value:metadata");
+	metadata_bad(__LINE__, m, "nesting_too_deep");
 	free(m);
 
-	/* Deep nesting in an unknown field is ignored, not an error. */
+	/* The same in an unknown field, with arrays; the parse stops there,
+	 * so even a document cut short after it is too deep, not not_json. */
 	{
-		char *open = repeat("[", 5000), *close = repeat("]", 5000);
+		char *open = repeat("[", CT_EVENT_MAX_DEPTH - 1);
+		char *close = repeat("]", CT_EVENT_MAX_DEPTH - 1);
 		char *body = fmt(JOINED_BODY ",\"x\":%s%s", open, close);
 		char *json = body_event(J, body);
 		struct ct_event ev;
 
 		if (ACCEPT(J, json, &ev))
 			ct_event_clear(&ev);
+		free(json);
+		free(body);
+		free(open);
+		free(close);
+		open = repeat("[", 5000);
+		close = repeat("]", 5000);
+		body = fmt(JOINED_BODY ",\"x\":%s%s", open, close);
+		json = body_event(J, body);
+		reject_len(__LINE__, J, json, strlen(json), "nesting_too_deep");
+		json[strlen(json) - 10] = '\0';
+		reject_len(__LINE__, J, json, strlen(json), "nesting_too_deep");
 		free(json);
 		free(body);
 		free(open);
@@ -1240,7 +1272,7 @@ static void test_unknown_fields(void)
 
 	/* Unknown fields of any kind and depth are ignored. */
 	if (ACCEPT(M, "{\"zzz\":{\"role\":[1,{\"content\":null}]},"
-		      "\"extra\":\"\\u0000\",\"n\":1e999,\"b\":true,\"u\":null,"
+		      "\"extra\":\"\\u0001\",\"n\":1e999,\"b\":true,\"u\":null,"
 		      ENV("message") "," MESSAGE_BODY
 		      ",\"username\":5,\"room_id\":null,\"reason\":\"?\"}", &ev)) {
 		CHECK_STR(ev.u.message.content, "hi");
