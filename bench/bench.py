@@ -459,6 +459,8 @@ class Worker:
             # The events are a replay: keep the stale sweep (rule 8) from
             # ending the sessions being written.  The sweep still runs.
             "CONVTRACK_SESSIONS_STALE_AFTER_S": "2592000",
+            # the benchmark's private cluster, as its superuser
+            "CONVTRACK_POSTGRES_ALLOW_SUPERUSER": "true",
             "CONVTRACK_HTTP_PORT": str(free_port()),
             "CONVTRACK_LOG_LEVEL": "info",
         }

@@ -48,7 +48,13 @@ CT_BIN_DIR=$bin scripts/ct-env start "$envdir"
 export CONVTRACK_KAFKA_BROKERS=$CT_KAFKA_BROKERS
 
 "$bin/convtrack" migrate
-"$bin/convtrack" run 2>"$envdir/worker.log" &
+# The worker connects as a login role holding only convtrack_worker (the
+# migration creates that role; docs/privileges.md), not as the superuser.
+psql -qAtX -v ON_ERROR_STOP=1 -c "DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'convtrack_demo_worker')
+  THEN CREATE ROLE convtrack_demo_worker LOGIN IN ROLE convtrack_worker; END IF;
+END \$\$"
+PGUSER=convtrack_demo_worker "$bin/convtrack" run 2>"$envdir/worker.log" &
 worker=$!
 echo "worker started (pid $worker, log $envdir/worker.log)"
 

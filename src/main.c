@@ -213,6 +213,21 @@ static int ct_main_run(const struct ct_config *cfg, struct ct_redact *redact)
 		}
 	}
 	repo = repos[0];
+	if (ct_repo_is_superuser(repo)) {
+		if (!cfg->postgres_allow_superuser) {
+			ct_log(CT_LOG_ERROR, "refusing to run as a PostgreSQL "
+			       "superuser: it may do anything to any database of "
+			       "the cluster, which the worker never needs; connect "
+			       "as a login role granted convtrack_worker (created "
+			       "by `convtrack migrate`, see docs/privileges.md), or "
+			       "set postgres.allow_superuser = true");
+			rc = 2;
+			goto out_free_repo;
+		}
+		ct_log(CT_LOG_WARN, "running as a PostgreSQL superuser "
+		       "(postgres.allow_superuser = true); grant convtrack_worker "
+		       "to a login role instead (docs/privileges.md)");
+	}
 	if (demo_key)
 		ct_log(CT_LOG_WARN, "redact.hash_key is not set: the PUBLIC demo "
 		       "key is used for the hashes of phone numbers and emails "

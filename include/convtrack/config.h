@@ -78,6 +78,7 @@ struct ct_config {
 
 	/* postgres */
 	char *postgres_conninfo; /* postgres.conninfo, "" (libpq PG* vars) */
+	int postgres_allow_superuser; /* postgres.allow_superuser, false */
 
 	/* batch */
 	int batch_max_events;  /* batch.max_events, 5000, 1..1000000 */

@@ -61,6 +61,12 @@ void ct_repo_set_shared_device_policy(struct ct_repo *repo, const char *policy);
 const char *ct_repo_error(const struct ct_repo *repo);
 
 /*
+ * True when repo is connected as a PostgreSQL superuser (the server's
+ * is_superuser parameter; false when not connected).
+ */
+bool ct_repo_is_superuser(const struct ct_repo *repo);
+
+/*
  * Applies the embedded sql/ migrations that are not yet recorded in
  * schema_migrations, each in its own transaction, under an advisory lock so
  * that concurrent runs wait for each other.  *applied (may be NULL) receives

@@ -73,6 +73,9 @@ const struct ct_cfg_setting ct_cfg_settings[] = {
 	{ "postgres.conninfo", CT_CFG_CONNINFO,
 	  offsetof(struct ct_config, postgres_conninfo), "", 0, 0, 0, NULL,
 	  "libpq connection string; empty: PG* variables" },
+	CT_CFG_FLAG("postgres.allow_superuser", postgres_allow_superuser, 0,
+		    "let `run` connect as a PostgreSQL superuser (it refuses "
+		    "otherwise; grant convtrack_worker to a login role)"),
 	CT_CFG_NUM("batch.max_events", batch_max_events, 5000, 1, 1000000,
 		   NULL, "most events applied in one transaction"),
 	CT_CFG_NUM("batch.parallelism", batch_parallelism, 1, 1, 16, NULL,

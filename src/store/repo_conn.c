@@ -450,6 +450,16 @@ const char *ct_repo_error(const struct ct_repo *repo)
 	return repo->err;
 }
 
+bool ct_repo_is_superuser(const struct ct_repo *repo)
+{
+	const char *v;
+
+	if (!repo->conn || PQstatus(repo->conn) != CONNECTION_OK)
+		return false;
+	v = PQparameterStatus(repo->conn, "is_superuser");
+	return v && strcmp(v, "on") == 0;
+}
+
 /* ---- the connection ---- */
 
 /*

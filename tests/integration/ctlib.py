@@ -353,6 +353,9 @@ class Case:
             # many workers run at once: no HTTP endpoint unless a test
             # asks for one on a port of its own
             "CONVTRACK_HTTP_PORT": "0",
+            # the test cluster's superuser; test_privileges.py runs the
+            # worker as a login role holding only convtrack_worker
+            "CONVTRACK_POSTGRES_ALLOW_SUPERUSER": "true",
         }
 
     def create_topics(self):

@@ -177,6 +177,7 @@ static void check_defaults(const struct ct_config *cfg)
 	CHECK_STR(cfg->postgres_conninfo, "");
 	CHECK(cfg->batch_max_events == 5000);
 	CHECK(cfg->batch_max_wait_ms == 100);
+	CHECK(cfg->postgres_allow_superuser == 0);
 	CHECK(cfg->limits_max_record_bytes == 262144);
 	CHECK(cfg->limits_max_future_skew_s == 86400);
 	CHECK(cfg->retry_initial_ms == 100);
@@ -662,6 +663,7 @@ static void check_same(const struct ct_config *a, const struct ct_config *b)
 	CHECK_STR(a->postgres_conninfo, b->postgres_conninfo);
 	CHECK(a->batch_max_events == b->batch_max_events);
 	CHECK(a->batch_max_wait_ms == b->batch_max_wait_ms);
+	CHECK(a->postgres_allow_superuser == b->postgres_allow_superuser);
 	CHECK(a->limits_max_record_bytes == b->limits_max_record_bytes);
 	CHECK(a->limits_max_future_skew_s == b->limits_max_future_skew_s);
 	CHECK(a->retry_initial_ms == b->retry_initial_ms);
