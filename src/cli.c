@@ -105,7 +105,8 @@ struct ct_repo *ct_cli_connect(const struct ct_config *cfg)
 	struct ct_repo *repo = NULL;
 	char err[512];
 
-	if (ct_repo_connect(cfg->postgres_conninfo, &repo, err, sizeof(err)) !=
+	if (ct_repo_connect(cfg->postgres_conninfo, cfg->postgres_password,
+			    &repo, err, sizeof(err)) !=
 	    CT_REPO_OK) {
 		ct_cli_error("cannot connect to PostgreSQL: %s", err);
 		return NULL;

@@ -113,7 +113,8 @@ static struct ct_repo *ct_main_connect(const struct ct_config *cfg, int forever)
 	char err[512];
 	int attempts = 0;
 
-	while (ct_repo_connect(cfg->postgres_conninfo, &repo, err, sizeof(err)) !=
+	while (ct_repo_connect(cfg->postgres_conninfo, cfg->postgres_password,
+			       &repo, err, sizeof(err)) !=
 	       CT_REPO_OK) {
 		ct_log(CT_LOG_WARN, "PostgreSQL unreachable: %s", err);
 		/* unless forever, the fifth failed attempt is the last */

@@ -63,6 +63,7 @@ struct ct_config {
 	int kafka_heartbeat_interval_ms; /* kafka.heartbeat_interval_ms, 2000, 1..3600000 */
 	int kafka_max_poll_interval_ms;  /* kafka.max_poll_interval_ms, 300000, 1000..86400000 */
 	int kafka_queued_max_kbytes;  /* kafka.queued_max_kbytes, 4096, 1..2097151 */
+	char *kafka_sasl_password_file; /* kafka.sasl_password_file, "" */
 	struct ct_config_property *kafka_properties; /* kafka.properties, in order */
 	size_t kafka_property_count;
 
@@ -79,6 +80,8 @@ struct ct_config {
 	/* postgres */
 	char *postgres_conninfo; /* postgres.conninfo, "" (libpq PG* vars) */
 	int postgres_allow_superuser; /* postgres.allow_superuser, false */
+	char *postgres_password_file; /* postgres.password_file, "" */
+	char *postgres_password; /* read from postgres.password_file (secret) */
 
 	/* batch */
 	int batch_max_events;  /* batch.max_events, 5000, 1..1000000 */
@@ -118,6 +121,7 @@ struct ct_config {
 	char *redact_email_mode;       /* redact.email_mode, "hash": hash|keep|remove */
 	char *redact_phone_mode;       /* redact.phone_mode, "hash": hash|keep|remove */
 	char *redact_hash_key;         /* redact.hash_key, not set (secret) */
+	char *redact_hash_key_file;    /* redact.hash_key_file, "" */
 	int redact_dead_letter;        /* redact.dead_letter, false */
 	int redact_default_patterns;   /* redact.default_patterns, true */
 	char *redact_account_patterns; /* redact.account_patterns, "" */

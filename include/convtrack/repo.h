@@ -33,12 +33,14 @@ struct ct_repo;
 
 /*
  * Opens a connection.  conninfo is a libpq connection string or URI; empty
- * or NULL means libpq's PG* environment variables.  Returns CT_REPO_OK and
- * sets *out, or CT_REPO_TRANSIENT when the server cannot be reached (the
- * message is in err, errlen bytes).
+ * or NULL means libpq's PG* environment variables.  password, when not
+ * NULL, is the password (postgres.password_file), over any in conninfo.
+ * Returns CT_REPO_OK and sets *out, or CT_REPO_TRANSIENT when the server
+ * cannot be reached (the message is in err, errlen bytes).
  */
-enum ct_repo_status ct_repo_connect(const char *conninfo, struct ct_repo **out,
-				    char *err, size_t errlen)
+enum ct_repo_status ct_repo_connect(const char *conninfo, const char *password,
+				    struct ct_repo **out, char *err,
+				    size_t errlen)
 	__attribute__((warn_unused_result));
 
 /* Closes the connection.  Does nothing when repo is NULL. */

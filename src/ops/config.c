@@ -57,7 +57,8 @@ int ct_config_load(const char *path, struct ct_config **out, char *err,
 		goto out_free_cfg;
 	if (path && ct_cfg_file(&ctx))
 		goto out_free_cfg;
-	if (ct_cfg_env(&ctx) || ct_cfg_validate(&ctx))
+	if (ct_cfg_env(&ctx) || ct_cfg_secret_files(&ctx) ||
+	    ct_cfg_validate(&ctx))
 		goto out_free_cfg;
 	*out = ctx.cfg;
 	return 0;
@@ -83,6 +84,11 @@ void ct_config_free(struct ct_config *cfg)
 		free(cfg->kafka_properties[i].value);
 	}
 	free(cfg->kafka_properties);
+	if (cfg->postgres_password) {
+		explicit_bzero(cfg->postgres_password,
+			       strlen(cfg->postgres_password));
+		free(cfg->postgres_password);
+	}
 	free(cfg);
 }
 

@@ -118,6 +118,17 @@ int ct_cfg_file(struct ct_cfg_ctx *ctx) __attribute__((warn_unused_result));
 int ct_cfg_env(struct ct_cfg_ctx *ctx) __attribute__((warn_unused_result));
 
 /*
+ * config_secret.c: reads the secrets named by postgres.password_file,
+ * kafka.sasl_password_file and redact.hash_key_file (after the file and the
+ * environment are applied) into postgres_password, the sasl.password
+ * property and redact.hash_key.  A file that cannot be read, is empty or
+ * holds a NUL, or a secret given both ways, is an error naming the setting
+ * and the path, never the content.
+ */
+int ct_cfg_secret_files(struct ct_cfg_ctx *ctx)
+	__attribute__((warn_unused_result));
+
+/*
  * config_check.c: checks the effective configuration as a whole.  Returns
  * 0, or -1 with the message (naming the setting) in ctx.
  */

@@ -49,6 +49,9 @@ const struct ct_cfg_setting ct_cfg_settings[] = {
 	CT_CFG_NUM("kafka.queued_max_kbytes", kafka_queued_max_kbytes, 4096,
 		   1, 2097151, "queued.max.messages.kbytes",
 		   "prefetch queue size per consumer"),
+	CT_CFG_STR("kafka.sasl_password_file", kafka_sasl_password_file, "",
+		   NULL, "file holding the SASL password (sasl.password); "
+		   "the file's first line"),
 	{ "kafka.properties", CT_CFG_PROPERTIES,
 	  offsetof(struct ct_config, kafka_properties), NULL, 0, 0, 0, NULL,
 	  "librdkafka properties passed through verbatim" },
@@ -73,6 +76,9 @@ const struct ct_cfg_setting ct_cfg_settings[] = {
 	{ "postgres.conninfo", CT_CFG_CONNINFO,
 	  offsetof(struct ct_config, postgres_conninfo), "", 0, 0, 0, NULL,
 	  "libpq connection string; empty: PG* variables" },
+	CT_CFG_STR("postgres.password_file", postgres_password_file, "", NULL,
+		   "file holding the database password (the file's first line; "
+		   "over a password in postgres.conninfo)"),
 	CT_CFG_FLAG("postgres.allow_superuser", postgres_allow_superuser, 0,
 		    "let `run` connect as a PostgreSQL superuser (it refuses "
 		    "otherwise; grant convtrack_worker to a login role)"),
@@ -122,6 +128,8 @@ const struct ct_cfg_setting ct_cfg_settings[] = {
 		   "phone numbers in messages: hash, keep or remove"),
 	CT_CFG_HIDDEN("redact.hash_key", redact_hash_key,
 		      "HMAC key of hash mode, 16+ bytes; keep it in the environment"),
+	CT_CFG_STR("redact.hash_key_file", redact_hash_key_file, "", NULL,
+		   "file holding redact.hash_key (its first line)"),
 	CT_CFG_FLAG("redact.dead_letter", redact_dead_letter, 0,
 		    "redact message text in dead-lettered payloads too"),
 	CT_CFG_FLAG("redact.default_patterns", redact_default_patterns, 1,

@@ -516,8 +516,11 @@ static void ct_repo_notice(void *arg, const char *message)
 /* Opens (or reopens) the connection: transient when it cannot. */
 enum ct_repo_status ct_repo_open(struct ct_repo *repo)
 {
-	const char *keys[] = { "dbname", "application_name", "connect_timeout", NULL };
-	const char *vals[] = { repo->conninfo, "convtrack", "10", NULL };
+	/* a later keyword wins over the same one expanded from dbname */
+	const char *keys[] = { "dbname", "application_name", "connect_timeout",
+			       repo->password ? "password" : NULL, NULL };
+	const char *vals[] = { repo->conninfo, "convtrack", "10",
+			       repo->password, NULL };
 	PGresult *res;
 
 	PQfinish(repo->conn);
@@ -565,14 +568,18 @@ enum ct_repo_status ct_repo_open(struct ct_repo *repo)
 	return CT_REPO_OK;
 }
 
-enum ct_repo_status ct_repo_connect(const char *conninfo, struct ct_repo **out,
-				    char *err, size_t errlen)
+enum ct_repo_status ct_repo_connect(const char *conninfo, const char *password,
+				    struct ct_repo **out, char *err,
+				    size_t errlen)
 {
 	struct ct_repo *repo = calloc(1, sizeof(*repo));
 	enum ct_repo_status st;
 
 	*out = NULL;
-	if (!repo || !(repo->conninfo = strdup(conninfo ? conninfo : ""))) {
+	if (!repo || !(repo->conninfo = strdup(conninfo ? conninfo : "")) ||
+	    (password && !(repo->password = strdup(password)))) {
+		if (repo)
+			free(repo->conninfo);
 		free(repo);
 		snprintf(err, errlen, "out of memory");
 		return CT_REPO_FATAL;
@@ -595,6 +602,10 @@ void ct_repo_free(struct ct_repo *repo)
 	PQfinish(repo->conn);
 	ct_hmac_free(repo->hasher);
 	free(repo->conninfo);
+	if (repo->password) {
+		explicit_bzero(repo->password, strlen(repo->password));
+		free(repo->password);
+	}
 	free(repo);
 }
 

@@ -43,6 +43,7 @@
 struct ct_repo {
 	PGconn *conn;
 	char *conninfo;
+	char *password; /* postgres.password_file's, or NULL */
 	int prepared;
 	int grace_ms;
 	int probe_batches; /* > 0: probe stored message ids before the COPY */

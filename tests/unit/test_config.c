@@ -54,6 +54,9 @@ static const char *const known_env[] = {
 	"CONVTRACK_KAFKA_PROPERTIES_FETCH_WAIT_MAX_MS",
 	"CONVTRACK_KAFKA_PROPERTIES_DEBUG",
 	"CONVTRACK_REDACT_HASH_KEY",
+	"CONVTRACK_REDACT_HASH_KEY_FILE",
+	"CONVTRACK_POSTGRES_PASSWORD_FILE",
+	"CONVTRACK_KAFKA_SASL_PASSWORD_FILE",
 	"CONVTRACK_TOPICS_PROFILE_ERASED",
 	"CONVTRACK_SERVICE_HOST",
 	"CONVTRACK_SERVICE_PORT",
@@ -775,6 +778,57 @@ static void test_hash_key(void)
 	clear_env();
 }
 
+/*
+ * Secrets from files (issue 17): the first line of each file becomes the
+ * secret; the printed configuration shows the paths, never the content; a
+ * missing or empty file, or a secret set both ways, is an error that names
+ * the setting and the path but not the secret.
+ */
+static void test_secret_files(void)
+{
+	char *pw = write_tmp("db-pa55word\n");
+	char *sasl = write_tmp("sasl-pa55word\r\nsecond line ignored\n");
+	char *key = write_tmp("0123456789abcdef-file-key");
+	char *empty = write_tmp("\n");
+	struct ct_config *cfg = NULL;
+	char err[512] = "", *text;
+
+	setenv("CONVTRACK_POSTGRES_PASSWORD_FILE", pw, 1);
+	setenv("CONVTRACK_KAFKA_SASL_PASSWORD_FILE", sasl, 1);
+	setenv("CONVTRACK_REDACT_HASH_KEY_FILE", key, 1);
+	CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) == 0);
+	if (cfg) {
+		CHECK_STR(cfg->postgres_password, "db-pa55word");
+		CHECK_STR(ct_config_kafka_property(cfg, "sasl.password"),
+			  "sasl-pa55word");
+		CHECK_STR(cfg->redact_hash_key, "0123456789abcdef-file-key");
+		text = print_to_string(cfg);
+		CHECK(contains(text, pw) && contains(text, key));
+		CHECK(!contains(text, "pa55word") && !contains(text, "file-key"));
+		free(text);
+		ct_config_free(cfg);
+		cfg = NULL;
+	}
+
+	/* both ways, missing, empty: errors without the secret */
+	setenv("CONVTRACK_REDACT_HASH_KEY", "0123456789abcdef-env", 1);
+	CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) == -1 && !cfg);
+	CHECK(contains(err, "redact.hash_key_file") && contains(err, "both"));
+	unsetenv("CONVTRACK_REDACT_HASH_KEY");
+	setenv("CONVTRACK_POSTGRES_PASSWORD_FILE", "/nonexistent/ct-pw", 1);
+	CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) == -1 && !cfg);
+	CHECK(contains(err, "postgres.password_file") &&
+	      contains(err, "/nonexistent/ct-pw"));
+	setenv("CONVTRACK_POSTGRES_PASSWORD_FILE", empty, 1);
+	CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) == -1 && !cfg);
+	CHECK(contains(err, "empty") && !contains(err, "pa55word"));
+	clear_env();
+	remove_tmp(pw);
+	remove_tmp(sasl);
+	remove_tmp(key);
+	remove_tmp(empty);
+}
+
 int main(void)
 {
 	find_root();
@@ -795,5 +849,6 @@ int main(void)
 	test_print_masking();
 	test_round_trip();
 	test_hash_key();
+	test_secret_files();
 	return ct_check_done();
 }
