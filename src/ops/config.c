@@ -156,22 +156,37 @@ static void ct_cfg_print_conninfo(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-/* Writes kafka.properties as a list of name/value groups. */
+/* True when s is set: a non-empty string. */
+static bool ct_cfg_set(const char *s)
+{
+	return s && *s;
+}
+
+/*
+ * Writes kafka.properties as a list of name/value groups; sasl.password is
+ * left out when kafka.sasl_password_file gave it, so that the printed
+ * configuration loads again (it names the file).
+ */
 static void ct_cfg_print_props(const struct ct_config *cfg,
 			       const struct ct_cfg_setting *s, FILE *out)
 {
+	size_t n = 0;
+
 	fprintf(out, "\t# %s\n\t%s = (", s->desc, ct_cfg_key(s));
 	for (size_t i = 0; i < cfg->kafka_property_count; i++) {
 		const struct ct_config_property *p = &cfg->kafka_properties[i];
 
-		fputs(i ? ",\n\t\t{ name = " : "\n\t\t{ name = ", out);
+		if (ct_cfg_set(cfg->kafka_sasl_password_file) &&
+		    strcmp(p->name, "sasl.password") == 0)
+			continue;
+		fputs(n++ ? ",\n\t\t{ name = " : "\n\t\t{ name = ", out);
 		ct_cfg_print_string(out, p->name);
 		fputs("; value = ", out);
 		ct_cfg_print_string(out, ct_cfg_prop_secret(p->name) ?
 						 CT_CFG_MASK : p->value);
 		fputs("; }", out);
 	}
-	fputs(cfg->kafka_property_count ? "\n\t);\n" : " );\n", out);
+	fputs(n ? "\n\t);\n" : " );\n", out);
 }
 
 /* Writes one setting of cfg as "key = value; # description". */
@@ -195,6 +210,12 @@ static void ct_cfg_print_setting(const struct ct_config *cfg,
 		return;
 	}
 	str = ct_cfg_str_value(cfg, s);
+	if (s->type == CT_CFG_SECRET && ct_cfg_set(cfg->redact_hash_key_file) &&
+	    strcmp(s->name, "redact.hash_key") == 0) {
+		fprintf(out, "\t# %s comes from redact.hash_key_file\n",
+			ct_cfg_key(s));
+		return;
+	}
 	if (!str) {
 		fprintf(out, "\t# %s is not set (%s)\n", ct_cfg_key(s),
 			s->desc);

@@ -805,12 +805,26 @@ static void test_secret_files(void)
 		text = print_to_string(cfg);
 		CHECK(contains(text, pw) && contains(text, key));
 		CHECK(!contains(text, "pa55word") && !contains(text, "file-key"));
-		free(text);
 		ct_config_free(cfg);
 		cfg = NULL;
+		/* what is printed loads again, reading the same files */
+		clear_env();
+		CHECK(load_text(text, &cfg, err, sizeof(err), NULL, 0) == 0);
+		if (cfg) {
+			CHECK_STR(cfg->postgres_password, "db-pa55word");
+			CHECK_STR(ct_config_kafka_property(cfg, "sasl.password"),
+				  "sasl-pa55word");
+			CHECK_STR(cfg->redact_hash_key,
+				  "0123456789abcdef-file-key");
+			ct_config_free(cfg);
+			cfg = NULL;
+		}
+		free(text);
 	}
 
 	/* both ways, missing, empty: errors without the secret */
+	setenv("CONVTRACK_POSTGRES_PASSWORD_FILE", pw, 1);
+	setenv("CONVTRACK_REDACT_HASH_KEY_FILE", key, 1);
 	setenv("CONVTRACK_REDACT_HASH_KEY", "0123456789abcdef-env", 1);
 	CHECK(ct_config_load(NULL, &cfg, err, sizeof(err)) == -1 && !cfg);
 	CHECK(contains(err, "redact.hash_key_file") && contains(err, "both"));
