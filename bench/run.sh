@@ -53,22 +53,8 @@ while [[ $# -gt 0 ]]; do
 	esac
 done
 
-echo "== build (Release) in $build" >&2
-# GCC 12 at -O3 reports warnings that the project's -O2 builds do not
-# (maybe-uninitialized on PGresult out-parameters in src/store/repo*.c,
-# array-bounds in src/text/redact.c): here they stay warnings, not errors; the
-# normal builds keep -Werror.
-o3_warnings="-Wno-error=maybe-uninitialized -Wno-error=array-bounds"
-o3_warnings+=" -Wno-error=stringop-overflow -Wno-error=stringop-overread"
-o3_warnings+=" -Wno-error=stringop-truncation"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCT_SANITIZE=OFF \
-	-DCT_BUILD_TESTS=OFF "-DCMAKE_C_FLAGS=-g $o3_warnings" >/dev/null
-if ! cmake --build "$build" -j"$(nproc)" --target convtrack ct-kafka ct-mock-kafka \
-	ct-bench-baseline ct-bench-latency >"$build/bench-build.log" 2>&1; then
-	grep -E "error|Error" "$build/bench-build.log" | head -20 >&2
-	echo "run.sh: build failed (full log: $build/bench-build.log)" >&2
-	exit 1
-fi
+bench/build.sh "$build" convtrack ct-kafka ct-mock-kafka ct-bench-baseline \
+	ct-bench-latency
 
 [[ -n $work ]] || work=$(mktemp -d /tmp/ct-bench.XXXXXX)
 mkdir -p "$work"

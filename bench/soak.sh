@@ -21,17 +21,7 @@ if [[ $# -gt 0 && $1 != -- ]]; then
 fi
 [[ ${1:-} == -- ]] && shift
 build=$root/build-bench
-echo "== build (Release) in $build" >&2
-o3_warnings="-Wno-error=maybe-uninitialized -Wno-error=array-bounds"
-o3_warnings+=" -Wno-error=stringop-overflow -Wno-error=stringop-overread"
-o3_warnings+=" -Wno-error=stringop-truncation"
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCT_SANITIZE=OFF \
-	-DCT_BUILD_TESTS=OFF "-DCMAKE_C_FLAGS=-g $o3_warnings" >/dev/null
-cmake --build "$build" -j"$(nproc)" --target convtrack ct-kafka ct-mock-kafka \
-	>"$build/soak-build.log" 2>&1 || {
-	echo "soak.sh: build failed (log: $build/soak-build.log)" >&2
-	exit 1
-}
+bench/build.sh "$build" convtrack ct-kafka ct-mock-kafka
 work=$(mktemp -d /tmp/ct-soak.XXXXXX)
 envdir=$(mktemp -d /tmp/ct-soak-env.XXXXXX)
 trap 'CT_BIN_DIR=$build scripts/ct-env stop "$envdir" >/dev/null 2>&1 || true; rm -rf "$envdir"' EXIT
