@@ -9,6 +9,10 @@
 # stopped).  That does not conflict with anything here: scripts/ct-env runs its
 # own cluster on a free port, in its own directory.  Stop the packaged one with
 # `pg_ctlcluster 15 main stop` if you do not want it.
+#
+# clang, libclang-rt-14-dev and llvm are for the fuzz targets (tests/fuzz,
+# docs/fuzzing.md): bookworm's clang is 14, libFuzzer and the sanitizer
+# runtimes of clang 14 are in libclang-rt-14-dev, llvm-symbolizer in llvm.
 set -euo pipefail
 
 readonly PACKAGES=(
@@ -16,6 +20,7 @@ readonly PACKAGES=(
 	librdkafka-dev libpq-dev libyajl-dev uuid-dev libconfig-dev libmicrohttpd-dev libssl-dev
 	postgresql postgresql-contrib
 	python3 python3-yaml python3-jsonschema python3-numpy kcat
+	clang libclang-rt-14-dev llvm
 )
 
 die() {

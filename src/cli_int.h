@@ -95,6 +95,21 @@ int ct_cli_classify(const struct ct_config *cfg, const struct ct_cli_opts *o,
 int ct_cli_analyze(const struct ct_config *cfg, const struct ct_cli_opts *o,
 		   FILE *out);
 
+/*
+ * The JSON-lines loops of classify and analyze over in, with models the
+ * caller loaded (ct_banking_new(), ct_sentiment_new(), ct_summarizer_new())
+ * and keeps: what the two commands run over stdin, apart so that
+ * tests/fuzz/fuzz_analyze.c runs exactly that path.  Returns CT_CLI_OK, or
+ * CT_CLI_NOT_FOUND when any line was bad (said through ct_cli_error()).
+ */
+struct ct_banking;
+struct ct_sentiment;
+struct ct_summarizer;
+int ct_cli_classify_stream(struct ct_banking *banking,
+			   struct ct_sentiment *sentiment, FILE *in, FILE *out);
+int ct_cli_analyze_stream(const struct ct_summarizer *sum, FILE *in,
+			  FILE *out);
+
 /* dead-letter list|replay: Kafka only, no database. */
 int ct_cli_dead_letter(const struct ct_config *cfg, const struct ct_cli_opts *o,
 		       FILE *out);

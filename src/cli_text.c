@@ -247,22 +247,25 @@ static const char *ct_cli_analyze_one(const struct ct_summarizer *sum,
 	return line ? NULL : "out of memory";
 }
 
-/* Runs one of the two over stdin: the JSON-lines loop they share. */
-static int ct_cli_text_loop(FILE *out, const void *model, bool analyze)
+/* Runs one of the two over in: the JSON-lines loop they share. */
+static int ct_cli_text_loop(FILE *in, FILE *out, const void *model,
+			    bool analyze)
 {
 	size_t cap = 0, len;
 	long long lines = 0, bad = 0;
 	char *buf = NULL, err[256];
 	int r;
 
-	while ((r = ct_cli_text_line(stdin, &buf, &cap, &len)) != 0) {
+	while ((r = ct_cli_text_line(in, &buf, &cap, &len)) != 0) {
 		const char *why = NULL;
 		yajl_val doc = NULL;
 
 		lines++;
+		/* buf is still NULL after empty lines only: that line is "" */
 		if (r < 0) {
 			why = "line too long";
-		} else if (!(doc = yajl_tree_parse(buf, err, sizeof(err)))) {
+		} else if (!(doc = yajl_tree_parse(buf ? buf : "", err,
+						   sizeof(err)))) {
 			why = "not one JSON document";
 		} else {
 			why = analyze ? ct_cli_analyze_one(model, doc, out)
@@ -284,6 +287,20 @@ static int ct_cli_text_loop(FILE *out, const void *model, bool analyze)
 	return CT_CLI_OK;
 }
 
+int ct_cli_classify_stream(struct ct_banking *banking,
+			   struct ct_sentiment *sentiment, FILE *in, FILE *out)
+{
+	struct ct_cli_classifier m = { banking, sentiment };
+
+	return ct_cli_text_loop(in, out, &m, false);
+}
+
+int ct_cli_analyze_stream(const struct ct_summarizer *sum, FILE *in,
+			  FILE *out)
+{
+	return ct_cli_text_loop(in, out, sum, true);
+}
+
 int ct_cli_classify(const struct ct_config *cfg, const struct ct_cli_opts *o,
 		    FILE *out)
 {
@@ -299,7 +316,7 @@ int ct_cli_classify(const struct ct_config *cfg, const struct ct_cli_opts *o,
 		ct_cli_error("cannot load the text models");
 		rc = CT_CLI_NOT_FOUND;
 	} else {
-		rc = ct_cli_text_loop(out, &m, false);
+		rc = ct_cli_classify_stream(m.banking, m.sentiment, stdin, out);
 	}
 	ct_banking_free(m.banking);
 	ct_sentiment_free(m.sentiment);
@@ -320,7 +337,7 @@ int ct_cli_analyze(const struct ct_config *cfg, const struct ct_cli_opts *o,
 		ct_cli_error("cannot load the text models");
 		return CT_CLI_NOT_FOUND;
 	}
-	rc = ct_cli_text_loop(out, sum, true);
+	rc = ct_cli_analyze_stream(sum, stdin, out);
 	ct_summarizer_free(sum);
 	return rc;
 }

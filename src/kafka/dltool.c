@@ -13,6 +13,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "convtrack/dltool.h"
+#include "dltool_int.h"
 #include "kafka_conf.h"
 
 #define CT_DL_TIMEOUT_MS 10000
@@ -20,15 +21,14 @@
 /* What a pass over the topic calls for each matching record. */
 typedef int (*ct_dl_visit_fn)(const rd_kafka_message_t *rkm, void *arg);
 
-static const char *ct_dl_header(const rd_kafka_message_t *rkm, const char *name,
-				char *buf, size_t buflen)
+/* The last value of header name in hdrs (may be NULL), copied to buf. */
+static const char *ct_dl_header(const rd_kafka_headers_t *hdrs,
+				const char *name, char *buf, size_t buflen)
 {
-	rd_kafka_headers_t *hdrs = NULL;
 	const void *val;
 	size_t len;
 
-	if (rd_kafka_message_headers(rkm, &hdrs) ||
-	    rd_kafka_header_get_last(hdrs, name, &val, &len) || !val)
+	if (!hdrs || rd_kafka_header_get_last(hdrs, name, &val, &len) || !val)
 		return NULL;
 	if (len >= buflen)
 		len = buflen - 1;
@@ -38,15 +38,39 @@ static const char *ct_dl_header(const rd_kafka_message_t *rkm, const char *name,
 }
 
 /* A header that is a number >= 0, or -1. */
-static long long ct_dl_header_num(const rd_kafka_message_t *rkm, const char *name)
+static long long ct_dl_header_num(const rd_kafka_headers_t *hdrs,
+				  const char *name)
 {
 	char buf[32], *end;
 	long long v;
 
-	if (!ct_dl_header(rkm, name, buf, sizeof(buf)) || !buf[0])
+	if (!ct_dl_header(hdrs, name, buf, sizeof(buf)) || !buf[0])
 		return -1;
 	v = strtoll(buf, &end, 10);
 	return *end || v < 0 ? -1 : v;
+}
+
+/* rkm's headers (borrowed from it), or NULL when it has none. */
+static const rd_kafka_headers_t *ct_dl_headers(const rd_kafka_message_t *rkm)
+{
+	rd_kafka_headers_t *hdrs = NULL;
+
+	if (rd_kafka_message_headers(rkm, &hdrs))
+		return NULL;
+	return hdrs;
+}
+
+void ct_dltool_record_headers(const rd_kafka_headers_t *hdrs,
+			      struct ct_dltool_record *r, char bufs[3][256])
+{
+	r->reason = ct_dl_header(hdrs, "convtrack-error", bufs[0], 256);
+	r->source_topic = ct_dl_header(hdrs, "convtrack-source-topic", bufs[1],
+				       256);
+	r->source_partition = ct_dl_header_num(hdrs,
+					       "convtrack-source-partition");
+	r->source_offset = ct_dl_header_num(hdrs, "convtrack-source-offset");
+	r->redacted = ct_dl_header(hdrs, "convtrack-redacted", bufs[2], 256) &&
+		      strcmp(bufs[2], "true") == 0;
 }
 
 /*
@@ -59,29 +83,24 @@ static void ct_dl_record(const rd_kafka_message_t *rkm,
 	memset(r, 0, sizeof(*r));
 	r->partition = rkm->partition;
 	r->offset = rkm->offset;
-	r->reason = ct_dl_header(rkm, "convtrack-error", bufs[0], 256);
-	r->source_topic = ct_dl_header(rkm, "convtrack-source-topic", bufs[1], 256);
-	r->source_partition = ct_dl_header_num(rkm, "convtrack-source-partition");
-	r->source_offset = ct_dl_header_num(rkm, "convtrack-source-offset");
-	r->redacted = ct_dl_header(rkm, "convtrack-redacted", bufs[2], 256) &&
-		      strcmp(bufs[2], "true") == 0;
+	ct_dltool_record_headers(ct_dl_headers(rkm), r, bufs);
 	r->key = rkm->key;
 	r->key_len = rkm->key_len;
 	r->payload = rkm->payload;
 	r->len = rkm->len;
 }
 
-static bool ct_dl_match(const rd_kafka_message_t *rkm,
-			const struct ct_dltool_filter *f)
+bool ct_dltool_match(const rd_kafka_headers_t *hdrs, int32_t partition,
+		     int64_t offset, const struct ct_dltool_filter *f)
 {
 	char reason[256];
 
-	if (f->partition >= 0 && rkm->partition != f->partition)
+	if (f->partition >= 0 && partition != f->partition)
 		return false;
-	if (f->offset >= 0 && rkm->offset != f->offset)
+	if (f->offset >= 0 && offset != f->offset)
 		return false;
 	if (f->reason_prefix &&
-	    (!ct_dl_header(rkm, "convtrack-error", reason, sizeof(reason)) ||
+	    (!ct_dl_header(hdrs, "convtrack-error", reason, sizeof(reason)) ||
 	     strncmp(reason, f->reason_prefix, strlen(f->reason_prefix)) != 0))
 		return false;
 	return true;
@@ -160,7 +179,9 @@ static int ct_dl_scan(const struct ct_config *cfg,
 				if (md->topics[0].partitions[i].id == rkm->partition &&
 				    rkm->offset + 1 == high[i])
 					open--;
-			if (ct_dl_match(rkm, f) && (!f->limit || count < f->limit)) {
+			if (ct_dltool_match(ct_dl_headers(rkm), rkm->partition,
+					    rkm->offset, f) &&
+			    (!f->limit || count < f->limit)) {
 				if (visit(rkm, arg) < 0) {
 					snprintf(err, errlen, "stopped at %" PRId32
 						 ":%" PRId64, rkm->partition,

@@ -109,6 +109,19 @@ def test_analyze():
           "no duration given: %r" % out[4])
 
 
+def test_empty_lines():
+    """An empty line is a bad line like any other, first or not (found by
+    tests/fuzz/fuzz_analyze: an empty first line crashed both commands)."""
+    for cmd, good in (("classify", {"text": "hello"}),
+                      ("analyze", {"turns": [{"role": "user",
+                                              "content": "hello"}]})):
+        out = run(cmd, ["", json.dumps(good), ""], 1)
+        if len(out) == 3:
+            check(out[0] == {"error": "not one JSON document"} and
+                  out[2] == out[0] and "error" not in out[1],
+                  "%s over empty lines: %r" % (cmd, out))
+
+
 def peak_rss_mib(data):
     """Runs classify over data; returns (exit code, stdout, peak RSS MiB) of
     that process alone (os.wait4).  Under AddressSanitizer its quarantine
@@ -156,6 +169,7 @@ def test_long_stream():
 if __name__ == "__main__":
     test_classify()
     test_analyze()
+    test_empty_lines()
     test_long_stream()
     print("%d passed, %d failed" % (passed[0], len(failed)))
     sys.exit(1 if failed else 0)

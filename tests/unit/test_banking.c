@@ -73,7 +73,7 @@ static const char *const to_people[] = {
 	"venmo Kelvin 12 for the movie",
 	"I'd like to send money to Farai for the rent",
 	"pay Shamiso back the 60 I borrowed",
-	"can I send \xe2\x82\xac" "300 to my aunt in Dublin",
+	("can I send \xe2\x82\xac" "300 to my aunt in Dublin"),
 	"transfer two thousand rand to my father-in-law",
 	"put 20 dollars on my son's account every Friday",
 	"Thanks. Now send 500 to Nyasha.",

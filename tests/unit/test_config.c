@@ -77,7 +77,7 @@ static void find_root(void)
 	const char *suffix = "tests/unit/test_config.c";
 	size_t n = strlen(__FILE__), m = strlen(suffix);
 
-	if (n > m && strcmp(__FILE__ + n - m, suffix) == 0 &&
+	if (n > m && strcmp(&__FILE__[n - m], suffix) == 0 &&
 	    n - m < sizeof(root)) {
 		memcpy(root, __FILE__, n - m);
 		root[n - m] = '\0';

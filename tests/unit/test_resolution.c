@@ -98,8 +98,8 @@ static void test_explain_not_human(void)
 static void test_outage(void)
 {
 	static const char *const down[] = {
-		"Our payment system is currently unavailable, please try again "
-		"in an hour.",
+		("Our payment system is currently unavailable, please try again "
+		 "in an hour."),
 		"The servers are down at the moment, try later.",
 		"Sorry, we're having technical difficulties right now.",
 	};
