@@ -20,8 +20,10 @@ readonly PACKAGES=(
 	librdkafka-dev libpq-dev libyajl-dev uuid-dev libconfig-dev libmicrohttpd-dev libssl-dev
 	postgresql postgresql-contrib
 	python3 python3-yaml python3-jsonschema python3-numpy kcat
-	clang libclang-rt-14-dev llvm
 )
+# The fuzz targets' compiler and runtimes (not part of the build the
+# Dockerfile mirrors, so listed apart).
+readonly FUZZ_PACKAGES=(clang libclang-rt-14-dev llvm)
 
 die() {
 	printf 'deps.sh: error: %s\n' "$*" >&2
@@ -43,13 +45,13 @@ can_kustomize() {
 }
 
 missing=()
-for pkg in "${PACKAGES[@]}"; do
+for pkg in "${PACKAGES[@]}" "${FUZZ_PACKAGES[@]}"; do
 	installed "$pkg" || missing+=("$pkg")
 done
 can_kustomize || missing+=(kubernetes-client)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-	echo "deps.sh: all ${#PACKAGES[@]} packages are installed"
+	echo "deps.sh: all $((${#PACKAGES[@]} + ${#FUZZ_PACKAGES[@]})) packages are installed"
 	exit 0
 fi
 
