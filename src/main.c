@@ -126,6 +126,30 @@ static struct ct_repo *ct_main_connect(const struct ct_config *cfg, int forever)
 	return repo;
 }
 
+/*
+ * Checks that the schema is up to date.  A connection lost meanwhile (the
+ * server stopping just after ct_main_connect() reached it) is retried with
+ * backoff like the connection itself; CT_REPO_TRANSIENT is returned only
+ * when a stop was asked meanwhile.  Anything else (a migration missing) is
+ * logged and returned.
+ */
+static enum ct_repo_status ct_main_check_schema(const struct ct_config *cfg,
+						struct ct_repo *repo)
+{
+	enum ct_repo_status st;
+	int attempts = 0;
+
+	while ((st = ct_repo_check_schema(repo)) == CT_REPO_TRANSIENT &&
+	       !ct_main_stop) {
+		ct_log(CT_LOG_WARN, "PostgreSQL unreachable: %s", ct_repo_error(repo));
+		ct_sleep_ms(ct_backoff_ms(cfg->retry_initial_ms, cfg->retry_max_ms,
+					  attempts++));
+	}
+	if (st != CT_REPO_OK && st != CT_REPO_TRANSIENT)
+		ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repo));
+	return st;
+}
+
 static int ct_main_migrate(const struct ct_config *cfg)
 {
 	struct ct_repo *repo = ct_main_connect(cfg, 0);
@@ -177,6 +201,7 @@ static int ct_main_run(const struct ct_config *cfg, struct ct_redact *redact)
 	struct ct_http *http = NULL;
 	struct ct_repo *repo;
 	struct sigaction sa;
+	enum ct_repo_status st;
 	char err[512];
 	int rc = 1, i, nrepos = cfg->batch_parallelism;
 	bool demo_key;
@@ -237,8 +262,9 @@ static int ct_main_run(const struct ct_config *cfg, struct ct_redact *redact)
 		       "hash modes a configuration file without it is "
 		       "refused)");
 	ct_metrics_set_db_ok(true);
-	if (ct_repo_check_schema(repo) != CT_REPO_OK) {
-		ct_log(CT_LOG_ERROR, "%s", ct_repo_error(repo));
+	st = ct_main_check_schema(cfg, repo);
+	if (st != CT_REPO_OK) {
+		rc = st == CT_REPO_TRANSIENT ? 0 : 1; /* transient: stopped */
 		goto out_free_repo;
 	}
 	if (ct_jobs_new(cfg, &jobs, err, sizeof(err)) < 0) {

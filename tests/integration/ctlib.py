@@ -759,3 +759,107 @@ def recent_base_us(days_ago=5):
     the way with stale_after_s at its maximum of 30 days)."""
     now = int(time.time())
     return (now - now % 3600 - days_ago * 86400) * 1000000
+
+
+# --------------------------------------------------------------------------
+# Faults of the shared servers (test_storm.py, bench/storm.py).  Each stops
+# or takes down something every test of the environment uses: ctest runs
+# their callers with RUN_SERIAL.
+
+
+def _pg_bindir():
+    """The directory with pg_ctl, found as scripts/ct-env finds it."""
+    d = os.environ.get("CT_PG_BINDIR")
+    if d:
+        return d
+    if os.access("/usr/lib/postgresql/15/bin/pg_ctl", os.X_OK):
+        return "/usr/lib/postgresql/15/bin"
+    try:
+        p = subprocess.run(["pg_config", "--bindir"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL)
+        d = p.stdout.decode().strip()
+        if p.returncode == 0 and os.access(os.path.join(d, "pg_ctl"),
+                                           os.X_OK):
+            return d
+    except FileNotFoundError:
+        pass
+    import glob
+    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if os.access(os.path.join(d, "pg_ctl"), os.X_OK):
+            return d
+    raise TestFailure("pg_ctl not found: set CT_PG_BINDIR")
+
+
+def _pg_ctl(args, timeout=120):
+    """Runs pg_ctl on the environment's cluster, as the user owning it
+    (postgres when we are root, as scripts/ct-env does), in a session of
+    its own so that a server it starts outlives this process group."""
+    e = env()
+    argv = [os.path.join(_pg_bindir(), "pg_ctl")] + args + [
+        "-D", os.path.join(e["CT_ENV_DIR"], "pgdata")]
+    if os.geteuid() == 0:
+        argv = ["runuser", "-u", "postgres", "--"] + argv
+    return run(["setsid", "-w"] + argv, timeout=timeout)
+
+
+def pg_stop_immediate():
+    """Stops the shared PostgreSQL server at once (`pg_ctl stop -m
+    immediate`: no checkpoint, every backend killed; the next start runs
+    crash recovery)."""
+    _pg_ctl(["stop", "-m", "immediate", "-w", "-t", "60"])
+
+
+def pg_start(timeout=120):
+    """Starts the shared PostgreSQL server again (same data directory and
+    port, scripts/ct-env's ct-env.conf) and waits until it accepts
+    queries."""
+    log_path = os.path.join(env()["CT_ENV_DIR"], "postgresql.log")
+    _pg_ctl(["start", "-w", "-t", "60", "-l", log_path], timeout=timeout)
+    deadline = time.time() + timeout
+    while True:
+        p = run(["psql", "-AtX", "-d", "postgres", "-c", "SELECT 1"],
+                timeout=30, check=False)
+        if p.returncode == 0:
+            return
+        if time.time() > deadline:
+            raise TestFailure("PostgreSQL not ready %ss after pg_ctl start: "
+                              "%s" % (timeout, p.stderr.decode(
+                                  errors="replace")[-500:]))
+        time.sleep(0.2)
+
+
+def pg_running():
+    """True when the shared server answers a query."""
+    p = run(["psql", "-AtX", "-d", "postgres", "-c", "SELECT 1"],
+            timeout=30, check=False)
+    return p.returncode == 0
+
+
+def broker_down(which="all"):
+    """Takes the mock cluster's broker(s) down (rd_kafka_mock_broker_set_down
+    through the control FIFO): listeners and connections closed."""
+    _control("broker-down %s" % which)
+
+
+def broker_up(which="all"):
+    """Brings the mock cluster's broker(s) back (rd_kafka_mock_broker_set_up)."""
+    _control("broker-up %s" % which)
+
+
+def try_group_lag(group, topics, timeout=10):
+    """Total lag of group over topics, or None when it cannot be read now
+    (a broker down or still reconnecting)."""
+    e = env()
+    argv = [bin_path("ct-kafka"), "lag", "--brokers", e["CT_KAFKA_BROKERS"],
+            "--timeout-ms", str(int(timeout * 1000)), "-g", group] + \
+        list(topics)
+    try:
+        p = run(argv, timeout=timeout + 20, check=False)
+    except TestFailure:
+        return None
+    if p.returncode != 0:
+        return None
+    try:
+        return int(p.stdout.decode().strip())
+    except ValueError:
+        return None
