@@ -69,4 +69,12 @@ if ((rc != 0)); then
 fi
 runs=$(sed -n 's/^Done \([0-9]*\) runs in \([0-9]*\) second.*/\1 runs in \2 s/p' "$log" | tail -n 1)
 stats=$(grep -E '^#[0-9]+' "$log" | grep -o 'cov: [0-9]* ft: [0-9]* corp: [0-9]*/[0-9]*[a-zA-Z]*' | tail -n 1 || true)
-echo "$name: ${runs:-?}, ${stats:-no stats}, log $log"
+# CPU seconds of this script's children (the replay and the fuzzer), from
+# bash's times: a campaign is counted in CPU time, not wall time.
+# (times runs in this shell: in a pipe or $(...) it would see none.)
+times >"$log.times"
+cpu=$(awk 'NR == 2 {
+	n = split($1 " " $2, t, " "); s = 0
+	for (i = 1; i <= n; i++) { split(t[i], ms, "m"); s += ms[1] * 60 + ms[2] }
+	printf "%.0f", s }' "$log.times")
+echo "$name: ${runs:-?}, ${stats:-no stats}, cpu ${cpu}s, log $log"
