@@ -802,13 +802,13 @@ def latency(env, args, work, gen, meta, grace_ms, partitions):
     return res
 
 
-def preload(env, args, gen):
+def preload(env, args, gen, msgs):
     db = "ct_bench_preload"
     env.create_db(db)
     env.migrate(db)
     t0 = time.time()
     out = env.psql_file(db, os.path.join(HERE, "preload.sql"),
-                        {"msgs": args.stored, "devices": 70000,
+                        {"msgs": msgs, "devices": 70000,
                          "corpus": os.path.join(gen, "corpus.tsv")})
     env.psql(db, "VACUUM (ANALYZE)")
     env.psql(db, "CHECKPOINT")
@@ -888,16 +888,29 @@ def report(R):
         row("call_ended -> summary_generated, grace %d ms (p50 / p99 ms)" % lt["grace_ms"],
             "%.0f / %.0f (%d sessions, %d/s)" % (lt["p50_ms"], lt["p99_ms"], lt["sessions"],
                                                  lt["rate"]))
-    st = R.get("stored") or []
-    srate = med([r["rate"] for r in st])
-    if st:
-        row("convtrack with %s messages stored (events/s)" % "{:,}".format(R["stored_messages"]),
+    def wal_per_event(runs):
+        return med([r["wal_bytes"] / r["events"] for r in runs])
+
+    wal0 = wal_per_event(tp) if tp else None
+    for size in R.get("stored") or []:
+        st = size["runs"]
+        srate = med([r["rate"] for r in st])
+        n = "{:,}".format(size["messages"])
+        row("convtrack with %s messages stored (events/s)" % n,
             "%s (runs: %s)" % (fmt_rate(srate), ", ".join(fmt_rate(r["rate"]) for r in st)))
         if rate:
-            row("stored / empty", "%.2f" % (srate / rate), ">= 0.80", srate / rate >= 0.8)
+            row("stored / empty, %s stored" % n, "%.2f" % (srate / rate), ">= 0.80",
+                srate / rate >= 0.8)
+        wal = wal_per_event(st)
+        if wal0:
+            row("WAL per event, %s stored / empty" % n,
+                "%.2f KiB / %.2f KiB = %.1f x" % (wal / 1024, wal0 / 1024, wal / wal0),
+                "<= 2 x", wal / wal0 <= 2)
     add("")
     # Where the time went (medians over runs), within first-to-last commit.
-    for name, runs in (("empty database", tp), ("stored", st)):
+    for name, runs in [("empty database", tp)] + [
+            ("%s stored" % "{:,}".format(size["messages"]), size["runs"])
+            for size in R.get("stored") or []]:
         if not runs:
             continue
 
@@ -934,8 +947,8 @@ def report(R):
             "weighed 98/2 as the workload -> %.0f events/s"
             % (b["events"], b["messages"], b["joins"], b["prefix_rate"], b["msg_ms"],
                b["join_ms"], b["rate"]))
-    if R.get("preload"):
-        p = R["preload"]
+    for size in R.get("stored") or []:
+        p = size["preload"]
         add("preload: %d messages, database %.0f MiB, built in %.0f s"
             % (p["messages"], p["db_bytes"] / 1048576, p["seconds"]))
     add("")
@@ -964,8 +977,9 @@ def main():
     ap.add_argument("--messages", type=int, default=1000000)
     ap.add_argument("--sessions", type=int, default=20000)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--stored", type=int, default=5000000,
-                    help="messages preloaded for the 'stored' figure (0: skip)")
+    ap.add_argument("--stored", default="5000000",
+                    help="messages preloaded for the 'stored' figures, a comma list of "
+                    "sizes, each measured on its own preloaded database (0: skip)")
     ap.add_argument("--partitions", type=int, default=32)
     ap.add_argument("--producer-batch-bytes", default="1000000",
                     help="batch.size of the producer that fills the topics: the size of "
@@ -995,6 +1009,10 @@ def main():
                     "deployment guidance unless --pg-defaults)")
     args = ap.parse_args()
     skip = set(s for s in args.skip.split(",") if s)
+    try:
+        args.stored = [int(x) for x in str(args.stored).split(",") if int(x) > 0]
+    except ValueError:
+        ap.error("--stored: a comma list of message counts, e.g. 5000000,50000000")
     apply_worker_options(args)
     COMPRESSION[0] = args.compression
     PRODUCER_BATCH[0] = str(args.producer_batch_bytes)
@@ -1040,17 +1058,20 @@ def main():
                                  meta)
     if "latency" not in skip:
         R["latency"] = [latency(env, args, args.work, gen, meta, g, 4) for g in (0, 2000)]
-    if "stored" not in skip and args.stored > 0:
-        tmpl, R["preload"] = preload(env, args, gen)
+    if "stored" not in skip and args.stored:
         R["stored"] = []
-        for r in range(args.runs):
-            db = "ct_bench_st%d" % r
-            res = throughput_run(env, args, args.work, db, prefix,
-                                 "bench-st-%d-%d" % (os.getpid(), r), expect,
-                                 "stored-%d" % (r + 1), template=tmpl)
-            R["stored"].append(res)
-            env.drop_db(db)
-        env.drop_db(tmpl)
+        for msgs in args.stored:
+            tmpl, pre = preload(env, args, gen, msgs)
+            size = {"messages": msgs, "preload": pre, "runs": []}
+            R["stored"].append(size)
+            for r in range(args.runs):
+                db = "ct_bench_st%d" % r
+                res = throughput_run(env, args, args.work, db, prefix,
+                                     "bench-st-%d-%d-%d" % (os.getpid(), msgs, r), expect,
+                                     "stored-%d-%d" % (msgs, r + 1), template=tmpl)
+                size["runs"].append(res)
+                env.drop_db(db)
+            env.drop_db(tmpl)
     R["elapsed_s"] = time.time() - t_begin
     with open(os.path.join(args.work, "results.json"), "w") as f:
         json.dump(R, f, indent=1)

@@ -229,7 +229,7 @@ def main():
         db = "ct_bench_profile"
         tmpl = None
         if args.stored > 0:
-            tmpl, pre = bench.preload(env, args, gen)
+            tmpl, pre = bench.preload(env, args, gen, args.stored)
             out += ["preload: %d messages (%.0f MiB); the run below is on a clone of it."
                     % (pre["messages"], pre["db_bytes"] / 1048576), ""]
         if args.warm_wal_mib > 0:

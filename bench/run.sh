@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: convtrack's throughput benchmark (issue 4), in one command.
 #
-#   bench/run.sh [--messages N] [--sessions N] [--runs N] [--stored N]
+#   bench/run.sh [--messages N] [--sessions N] [--runs N] [--stored N[,N...]]
 #                [--partitions N] [--quick] [--work DIR] [--build DIR]
 #                [--keep] [--profile] [-- BENCH.PY OPTIONS...]
 #
@@ -11,7 +11,10 @@
 # COPY ceiling, baseline, latency, 5M stored) and prints one table, then
 # bench/text.py (classify and analyze on one core); stops the servers at
 # the end.  Defaults: 1,000,000 messages in 20,000 sessions,
-# 3 runs, 5,000,000 stored messages, 32 partitions per topic.
+# 3 runs, 5,000,000 stored messages, 32 partitions per topic.  --stored
+# takes a comma list of sizes (e.g. 5000000,50000000): each is preloaded
+# and measured in turn, with its stored / empty ratio and its WAL per event
+# against the empty database's (issue 18).
 #   --quick    100,000 messages in 2,000 sessions, 1 run, 500,000 stored
 #   --profile  instead of the benchmark: one profiled convtrack run
 #              (bench/profile.py: perf, pg_stat_statements, auto_explain)
