@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# bench/keys.sh: bench/keys.py on private servers (issue 18): what a burst
+# of new messages costs per index layout, empty and with STORED rows.
+#
+#   bench/keys.sh [--stored N] [--burst N] [--recent N] [--skip-zstd] [--build DIR]
+#
+# Needs what scripts/deps.sh installs, Python 3, and disk for two tables of
+# STORED rows (about 220 bytes a row with their indexes: 50,000,000 rows,
+# the default, take about 22 GB).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+build="$root/build" args=()
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--stored | --burst | --recent) args+=("$1" "$2"); shift 2 ;;
+	--skip-zstd) args+=("$1"); shift ;;
+	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "keys.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+done
+build=$(realpath -m -- "$build")
+if [[ ! -x $build/ct-mock-kafka ]]; then
+	cmake -S "$root" -B "$build" >/dev/null
+	cmake --build "$build" -j"$(nproc)" --target convtrack ct-kafka ct-mock-kafka >/dev/null
+fi
+envdir=$(mktemp -d /tmp/ct-keys-env.XXXXXX)
+trap 'CT_BIN_DIR=$build scripts/ct-env stop "$envdir" >/dev/null 2>&1 || true; rm -rf "$envdir"' EXIT
+CT_BIN_DIR=$build scripts/ct-env start "$envdir" >/dev/null
+CT_ENV_DIR=$envdir CT_BIN_DIR=$build python3 bench/keys.py "${args[@]}"
