@@ -10,18 +10,21 @@ BURST new messages in sessions of 50, in transactions of 5,000 rows (the
 worker's batch), timed, with the WAL they wrote. Layouts:
 
   pk_message   today's: PRIMARY KEY (message_id), an index on session_id
+  session_idx  the index on session_id alone: no key on message_id at all
+               (the floor of any layout that keeps the session index)
   pk_session   PRIMARY KEY (session_id, message_id): a session's rows share
                a leaf, but nothing makes message_id unique across sessions
-  probe        pk_session, plus before each transaction a read-only probe
+  probe        session_idx, plus before each transaction a read-only probe
                of the message ids in the pk_message table's (static)
                primary key, as a design that keeps old ids in structures
-               it only reads would have to do
+               it only reads would have to do (measured twice: the second
+               pass finds more of the id index cached)
   recent + probe  probe, and the new ids also go into recent_ids
                (message_id PRIMARY KEY, session_id) holding the last
-               --recent ids: the write path of a design in which only a
-               small table of recent ids takes random inserts, and older
-               ids sit in structures built once and then only read (an
-               LSM tree's levels)
+               --recent ids (default 100,000): the write path of a design
+               in which only a small table of recent ids takes random
+               inserts, and older ids sit in structures built once and
+               then only read (an LSM tree's levels)
 
 Each layout is measured on an empty table and on STORED rows, so every
 figure has its empty counterpart from the same run.  Also pk_message with
@@ -44,18 +47,20 @@ BATCH = 5000
 PER_SESSION = 50
 PAD = 120  # bytes of content per row, about a spoken sentence
 
-# Each layout: its table, then its indexes (built after a fill, by sorting,
-# as a long-lived index is not: one grown by random inserts has its leaves
-# about 70 % full, one built 90 %, so the stored figures are if anything a
-# little kind to the random layouts).
-LAYOUTS = {
-    "pk_message": ("CREATE TABLE %(t)s (message_id uuid NOT NULL, session_id uuid"
-                   " NOT NULL, occurred_at timestamptz NOT NULL, content text NOT NULL)",
-                   "ALTER TABLE %(t)s ADD PRIMARY KEY (message_id);"
-                   " CREATE INDEX %(t)s_session ON %(t)s (session_id)"),
-    "pk_session": ("CREATE TABLE %(t)s (session_id uuid NOT NULL, message_id uuid NOT"
-                   " NULL, occurred_at timestamptz NOT NULL, content text NOT NULL)",
-                   "ALTER TABLE %(t)s ADD PRIMARY KEY (session_id, message_id)"),
+# Each layout: its table, then its indexes.  A stored table's indexes are
+# built after its fill, by sorting, with fillfactor 70: an index grown by
+# inserts at random places has its leaves about 70 % full (a built one 90 %,
+# which would make every new session's entries split a leaf).
+TABLE = ("CREATE TABLE %(t)s (message_id uuid NOT NULL, session_id uuid NOT NULL,"
+         " occurred_at timestamptz NOT NULL, content text NOT NULL)")
+INDEXES = {
+    "pk_message": ["ALTER TABLE %(t)s ADD PRIMARY KEY (message_id) WITH (fillfactor = %(ff)d)",
+                   "CREATE INDEX %(t)s_session ON %(t)s (session_id)"
+                   " WITH (fillfactor = %(ff)d)"],
+    "session_idx": ["CREATE INDEX %(t)s_session ON %(t)s (session_id)"
+                    " WITH (fillfactor = %(ff)d)"],
+    "pk_session": ["ALTER TABLE %(t)s ADD PRIMARY KEY (session_id, message_id)"
+                   " WITH (fillfactor = %(ff)d)"],
 }
 
 # The rows of n sessions of PER_SESSION messages, numbered from s0.
@@ -74,26 +79,33 @@ def wal_lsn(env, db):
     return int(env.psql1(db, "SELECT pg_current_wal_lsn() - '0/0'"))
 
 
+def add_indexes(env, db, table, layout, ff):
+    t0 = time.time()
+    for sql in INDEXES[layout]:
+        env.psql(db, "SET maintenance_work_mem = '1GB'; " + sql % {"t": table, "ff": ff},
+                 timeout=7200)
+    env.psql(db, "VACUUM (ANALYZE) %s" % table, timeout=7200)
+    return time.time() - t0
+
+
 def fill(env, db, table, layout, stored):
     env.psql(db, "DROP TABLE IF EXISTS %s" % table)
-    env.psql(db, LAYOUTS[layout][0] % {"t": table})
+    env.psql(db, TABLE % {"t": table})
     if not stored:
-        env.psql(db, LAYOUTS[layout][1] % {"t": table})
-    else:
-        t0 = time.time()
-        sessions = stored // PER_SESSION
-        step = 200000  # sessions per statement
-        for s in range(0, sessions, step):
-            env.psql(db, "INSERT INTO %s (message_id, session_id, occurred_at, content)"
-                     " SELECT message_id, session_id, occurred_at, content FROM (%s) r"
-                     % (table, ROWS % (s, min(sessions, s + step) - 1)), timeout=7200)
-        env.psql(db, "SET maintenance_work_mem = '1GB'; " +
-                 LAYOUTS[layout][1] % {"t": table}, timeout=7200)
-        env.psql(db, "VACUUM (ANALYZE) %s" % table, timeout=7200)
-        log("%s: %d rows in %.0f s, %.0f MiB (indexes %.0f MiB)" % (
-            table, stored, time.time() - t0,
-            int(env.psql1(db, "SELECT pg_total_relation_size('%s')" % table)) / 1048576,
-            int(env.psql1(db, "SELECT pg_indexes_size('%s')" % table)) / 1048576))
+        add_indexes(env, db, table, layout, 90)
+        return
+    t0 = time.time()
+    sessions = stored // PER_SESSION
+    step = 200000  # sessions per statement
+    for s in range(0, sessions, step):
+        env.psql(db, "INSERT INTO %s (message_id, session_id, occurred_at, content)"
+                 " SELECT message_id, session_id, occurred_at, content FROM (%s) r"
+                 % (table, ROWS % (s, min(sessions, s + step) - 1)), timeout=7200)
+    add_indexes(env, db, table, layout, 70)
+    log("%s: %d rows in %.0f s, %.0f MiB (indexes %.0f MiB)" % (
+        table, stored, time.time() - t0,
+        int(env.psql1(db, "SELECT pg_total_relation_size('%s')" % table)) / 1048576,
+        int(env.psql1(db, "SELECT pg_indexes_size('%s')" % table)) / 1048576))
 
 
 def burst(env, db, table, burst_rows, probe_table=None, also=None):
@@ -140,12 +152,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--stored", type=int, default=50000000)
     ap.add_argument("--burst", type=int, default=300000)
-    ap.add_argument("--recent", type=int, default=1000000,
+    ap.add_argument("--recent", type=int, default=100000,
                     help="rows of recent_ids before the stored 'recent + probe' burst")
+    ap.add_argument("--shared-buffers", default="1GB",
+                    help="PostgreSQL's shared_buffers (the README's guidance: 1GB)")
     ap.add_argument("--skip-zstd", action="store_true")
     a = ap.parse_args()
     env = bench.Env(os.environ["CT_ENV_DIR"], os.environ.get("CT_BIN_DIR", ""))
-    env.set_system({"shared_buffers": "1GB", "max_wal_size": "4GB",
+    env.set_system({"shared_buffers": a.shared_buffers, "max_wal_size": "4GB",
                     "checkpoint_timeout": "900", "wal_compression": "off"})
     db = "ct_keys"
     env.create_db(db)
@@ -160,7 +174,7 @@ def main():
         if n:
             env.psql(db, "INSERT INTO recent_ids SELECT message_id, session_id FROM (%s) r"
                      % (ROWS % (0, n // PER_SESSION - 1)))
-        env.psql(db, "ALTER TABLE recent_ids ADD PRIMARY KEY (message_id)")
+        env.psql(db, "ALTER TABLE recent_ids ADD PRIMARY KEY (message_id) WITH (fillfactor = 70)")
         env.psql(db, "VACUUM ANALYZE recent_ids")
 
     def measure(name, table, stored, probe=None, also=None):
@@ -170,31 +184,41 @@ def main():
             ", probes %.1f s" % probe_s if probe else ""))
         res.append((name, stored, rate, wal, probe_s))
 
-    for layout in ("pk_message", "pk_session"):
+    # The stored tables first (the long part), then each layout empty and
+    # stored back to back, so that both figures of a ratio see the same
+    # machine.  s_session is measured as session_idx (and with the probes)
+    # first, then gets its (session_id, message_id) key for pk_session.
+    fill(env, db, "s_pk_message", "pk_message", a.stored)
+    fill(env, db, "s_session", "session_idx", a.stored)
+    for layout, table in (("pk_message", "s_pk_message"), ("session_idx", "s_session")):
         fill(env, db, "e_" + layout, layout, 0)
         measure(layout, "e_" + layout, 0)
+        measure(layout, table, a.stored)
     fill(env, db, "e_probe_src", "pk_message", 0)
-    fill(env, db, "e_probe", "pk_session", 0)
+    fill(env, db, "e_probe", "session_idx", 0)
     measure("probe", "e_probe", 0, "e_probe_src")
-    recent(0)
+    # twice: first as the id index is after the other bursts, then again
+    measure("probe", "s_session", a.stored, "s_pk_message")
+    measure("probe, again", "s_session", a.stored, "s_pk_message")
     env.psql(db, "TRUNCATE e_probe")
+    recent(0)
     measure("recent + probe", "e_probe", 0, "e_probe_src", "recent_ids")
-
-    fill(env, db, "s_pk_message", "pk_message", a.stored)
-    measure("pk_message", "s_pk_message", a.stored)
-    fill(env, db, "s_pk_session", "pk_session", a.stored)
-    measure("pk_session", "s_pk_session", a.stored)
-    measure("probe", "s_pk_session", a.stored, "s_pk_message")
     recent(a.recent)
-    measure("recent + probe", "s_pk_session", a.stored, "s_pk_message", "recent_ids")
+    measure("recent + probe", "s_session", a.stored, "s_pk_message", "recent_ids")
+    took = add_indexes(env, db, "s_session", "pk_session", 70)
+    log("s_session: (session_id, message_id) key built in %.0f s" % took)
+    fill(env, db, "e_pk_session", "pk_session", 0)
+    measure("pk_session", "e_pk_session", 0)
+    measure("pk_session", "s_session", a.stored)
     if not a.skip_zstd:
         env.set_system({"wal_compression": "zstd"})
-        measure("pk_message, wal_compression", "s_pk_message", a.stored)
         env.psql(db, "TRUNCATE e_pk_message")
         measure("pk_message, wal_compression", "e_pk_message", 0)
+        measure("pk_message, wal_compression", "s_pk_message", a.stored)
         env.set_system({"wal_compression": "off"})
 
     empty = {r[0]: r for r in res if r[1] == 0}
+    empty["probe, again"] = empty.get("probe")
     print("| layout | stored | rows/s | stored / empty | WAL KiB/row | WAL stored / empty |"
           " probe s |")
     print("|---|---|---|---|---|---|---|")
