@@ -767,8 +767,9 @@ def recent_base_us(days_ago=5):
 # their callers with RUN_SERIAL.
 
 
-def _pg_bindir():
-    """The directory with pg_ctl, found as scripts/ct-env finds it."""
+def pg_bindir():
+    """The directory with PostgreSQL's server programs (pg_ctl, initdb),
+    found as scripts/ct-env finds it."""
     d = os.environ.get("CT_PG_BINDIR")
     if d:
         return d
@@ -795,18 +796,22 @@ def _pg_ctl(args, timeout=120):
     (postgres when we are root, as scripts/ct-env does), in a session of
     its own so that a server it starts outlives this process group."""
     e = env()
-    argv = [os.path.join(_pg_bindir(), "pg_ctl")] + args + [
+    argv = [os.path.join(pg_bindir(), "pg_ctl")] + args + [
         "-D", os.path.join(e["CT_ENV_DIR"], "pgdata")]
     if os.geteuid() == 0:
         argv = ["runuser", "-u", "postgres", "--"] + argv
     return run(["setsid", "-w"] + argv, timeout=timeout)
 
 
+def pg_stop(mode="fast"):
+    """Stops the shared PostgreSQL server (`pg_ctl stop -m mode`; immediate:
+    no checkpoint, every backend killed, the next start runs crash
+    recovery)."""
+    _pg_ctl(["stop", "-m", mode, "-w", "-t", "60"])
+
+
 def pg_stop_immediate():
-    """Stops the shared PostgreSQL server at once (`pg_ctl stop -m
-    immediate`: no checkpoint, every backend killed; the next start runs
-    crash recovery)."""
-    _pg_ctl(["stop", "-m", "immediate", "-w", "-t", "60"])
+    pg_stop("immediate")
 
 
 def pg_start(timeout=120):

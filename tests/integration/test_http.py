@@ -66,19 +66,6 @@ def wait_until(what, fn, timeout=60):
     raise TestFailure("timed out waiting until " + what)
 
 
-def pg_ctl(envdir, action):
-    bindir = subprocess.run(["pg_config", "--bindir"], stdout=subprocess.PIPE
-                            ).stdout.decode().strip()
-    argv = [os.path.join(bindir, "pg_ctl"), action, "-w", "-D",
-            os.path.join(envdir, "pgdata"), "-l",
-            os.path.join(envdir, "postgresql.log")]
-    if action == "stop":
-        argv += ["-m", "fast"]
-    if os.geteuid() == 0:
-        argv = ["runuser", "-u", "postgres", "--"] + argv
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, timeout=120)
-
-
 def test_metrics_and_probes():
     port = free_port()
     b = ctlib.Builder(901)
@@ -88,7 +75,6 @@ def test_metrics_and_probes():
              b.msg(s1, 2, "Your balance is shown in the app.", role="assistant",
                    seq=1),
              b.end(s1, 3, reason="hangup")]
-    envdir = ctlib.env()["CT_ENV_DIR"]
     with ctlib.case("http") as c:
         w = c.start_worker({"CONVTRACK_HTTP_PORT": str(port),
                             "CONVTRACK_SUMMARY_GRACE_MS": "200"})
@@ -126,7 +112,7 @@ def test_metrics_and_probes():
             get(port, "/metrics")[1], "convtrack_summaries_generated_total")
             or 0) >= 1)
 
-        pg_ctl(envdir, "stop")
+        ctlib.pg_stop("fast")
         try:
             c.produce([b.msg(s2, 10, "Are you there?", seq=0)])
 
@@ -142,7 +128,7 @@ def test_metrics_and_probes():
             if "PostgreSQL" not in body:
                 raise TestFailure("/readyz says %r" % body)
         finally:
-            pg_ctl(envdir, "start")
+            ctlib.pg_start()
         wait_until("ready again", lambda: get(port, "/readyz")[0] == 200, 60)
         c.wait_caught_up(60)
         text = get(port, "/metrics")[1]

@@ -351,24 +351,34 @@ class Storm:
                   "worker %d" % (old, kind, self.slots[i].n))
         faults.append(k)
 
-    def _postgres_fault(self, started, combo, faults):
-        f = Fault(POSTGRES, combo)
+    def _outage(self, kind, down, up, started, combo, faults):
+        """An outage of kind: down() now, up() after the hold (a worker
+        killed and restarted inside it when combo); self.pg_down or
+        self.brokers_down says it lasts, for repair()."""
+        flag = "pg_down" if kind == POSTGRES else "brokers_down"
+        f = Fault(kind, combo)
         self.check_alive()
         f.lag_start = self.lag()
         f.start = time.time()
-        ctlib.pg_stop_immediate()
-        self.pg_down = True
+        down()
+        setattr(self, flag, True)
         started.set()
         until = f.start + self.rnd.uniform(*self.hold)
         if combo:
-            self._inner_kill(POSTGRES, until, faults)
+            self._inner_kill(kind, until, faults)
         time.sleep(max(0.0, until - time.time()))
         self.check_alive()
-        # Nothing can be committed now, and records arrived meanwhile.
-        f.lag_end = self.lag()
-        ctlib.pg_start()
-        self.pg_down = False
+        if kind == POSTGRES:
+            # Nothing can be committed now, and records arrived meanwhile.
+            f.lag_end = self.lag()
+        up()
+        setattr(self, flag, False)
         f.end = time.time()
+        return f
+
+    def _postgres_fault(self, started, combo, faults):
+        f = self._outage(POSTGRES, ctlib.pg_stop_immediate, ctlib.pg_start,
+                         started, combo, faults)
         if not f.lag_end:
             raise TestFailure("lag %r at the end of a PostgreSQL outage: the "
                               "wave did not overlap it (or offsets were "
@@ -376,22 +386,8 @@ class Storm:
         return f
 
     def _broker_fault(self, started, combo, faults):
-        f = Fault(BROKER, combo)
-        self.check_alive()
-        f.lag_start = self.lag()
-        f.start = time.time()
-        ctlib.broker_down()
-        self.brokers_down = True
-        started.set()
-        until = f.start + self.rnd.uniform(*self.hold)
-        if combo:
-            self._inner_kill(BROKER, until, faults)
-        time.sleep(max(0.0, until - time.time()))
-        self.check_alive()
-        ctlib.broker_up()
-        self.brokers_down = False
-        f.end = time.time()
-        return f
+        return self._outage(BROKER, ctlib.broker_down, ctlib.broker_up,
+                            started, combo, faults)
 
     def repair(self):
         """Brings the servers back after a failure in the middle."""

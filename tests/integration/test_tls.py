@@ -38,16 +38,6 @@ def as_pg(argv):
         else argv
 
 
-def pg_bindir():
-    for d in ("/usr/lib/postgresql/15/bin",):
-        if os.access(os.path.join(d, "initdb"), os.X_OK):
-            return d
-    path = shutil.which("initdb")
-    if not path:
-        raise TestFailure("initdb not found")
-    return os.path.dirname(path)
-
-
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -76,7 +66,7 @@ class TlsCluster:
     def __init__(self):
         self.dir = tempfile.mkdtemp(prefix="ct-tls-")
         os.chmod(self.dir, 0o755)
-        self.bindir = pg_bindir()
+        self.bindir = ctlib.pg_bindir()
         self.port = free_port()
         self.data = self.dir + "/pgdata"
 
