@@ -15,6 +15,7 @@
 
 #include "cli_int.h"
 #include "convtrack/banking.h"
+#include "convtrack/codec.h"
 #include "convtrack/event_out.h"
 #include "convtrack/sentiment.h"
 #include "convtrack/summarizer.h"
@@ -68,15 +69,9 @@ static int ct_cli_text_line(FILE *in, char **buf, size_t *cap, size_t *len)
 /* A score as a JSON number with at most 4 decimals. */
 static void ct_cli_text_score(yajl_gen g, const char *key, double v)
 {
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%.4f", v);
+	char buf[CT_SCORE_LEN];
 
-	while (n > 1 && buf[n - 1] == '0')
-		buf[--n] = '\0';
-	if (n > 1 && buf[n - 1] == '.')
-		buf[--n] = '\0';
-	if (strcmp(buf, "-0") == 0)
-		strcpy(buf, "0");
+	ct_format_score(v, buf);
 	ct_cli_json_key(g, key);
 	yajl_gen_number(g, buf, strlen(buf));
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "convtrack/api.h"
 #include "convtrack/clock.h"
 #include "convtrack/cli.h"
 #include "convtrack/config.h"
@@ -49,6 +50,8 @@ static void ct_main_usage(FILE *out)
 	      "  migrate               apply the schema migrations (idempotent)\n"
 	      "  run                   run the worker until SIGTERM/SIGINT\n"
 	      "  run --check-config    validate the configuration and exit\n"
+	      "  serve                 serve the caller API (serve.*) until\n"
+	      "                        SIGTERM/SIGINT\n"
 	      "  version               print the version\n"
 	      "  help                  print this help\n"
 	      "\n"
@@ -295,6 +298,29 @@ out_free_repo:
 	return rc;
 }
 
+/* convtrack serve: the caller API until SIGTERM or SIGINT. */
+static int ct_main_serve(const struct ct_config *cfg)
+{
+	struct ct_api *api = NULL;
+	struct sigaction sa;
+	char err[512];
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ct_main_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (ct_api_start(cfg, &api, err, sizeof(err)) < 0) {
+		fprintf(stderr, "convtrack: serve: %s\n", err);
+		return 2;
+	}
+	while (!ct_main_stop)
+		ct_sleep_ms(100);
+	ct_api_stop(api);
+	ct_log(CT_LOG_INFO, "serve: stopped");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct ct_config *cfg = NULL;
@@ -344,6 +370,8 @@ int main(int argc, char **argv)
 			ct_log_set_filter(NULL, NULL);
 		}
 		ct_redact_free(redact);
+	} else if (strcmp(a.command, "serve") == 0) {
+		rc = ct_main_serve(cfg);
 	} else if (ct_cli_has(a.command)) {
 		rc = ct_cli_run(cfg, a.command, a.nrest, a.rest, stdout);
 	} else {

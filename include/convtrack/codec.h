@@ -67,4 +67,13 @@ bool ct_utf8_valid(const unsigned char *s, size_t n);
 /* Number of code points in s[0..n), which must be well-formed UTF-8. */
 size_t ct_utf8_chars(const char *s, size_t n);
 
+/* Room for a score written by ct_format_score(). */
+#define CT_SCORE_LEN 32
+
+/*
+ * Writes v with at most 4 decimals and no trailing zeros ("0.25", "1",
+ * never "-0"): the scores of `convtrack classify` and the caller API.
+ */
+void ct_format_score(double v, char out[CT_SCORE_LEN]);
+
 #endif

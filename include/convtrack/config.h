@@ -130,6 +130,16 @@ struct ct_config {
 	/* http */
 	int http_port; /* http.port, 9464, 0..65535; 0: no HTTP endpoint */
 
+	/* serve: the caller API (docs/caller-api.md) */
+	char *serve_bind;              /* serve.bind, "127.0.0.1" */
+	int serve_port;                /* serve.port, 8080, 0..65535; 0: any free port */
+	int serve_threads;             /* serve.threads, 4, 1..64 */
+	char *serve_api_keys_file;     /* serve.api_keys_file, "": serve refuses to start */
+	int serve_max_body_bytes;      /* serve.max_body_bytes, 65536, 1024..16777216 */
+	int serve_rate_limit_per_s;    /* serve.rate_limit_per_s, 1000, 0..1000000; 0: none */
+	char *serve_cursor_key;        /* serve.cursor_key, not set (secret): random */
+	char *serve_postgres_conninfo; /* serve.postgres.conninfo, "": postgres.conninfo */
+
 	/* log */
 	char *log_level; /* log.level, "info": debug|info|warn|error */
 };

@@ -13,6 +13,7 @@
 #ifndef CONVTRACK_HMAC_H
 #define CONVTRACK_HMAC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -61,6 +62,14 @@ int ct_hmac_sha256(const struct ct_hmac *h, const void *a, size_t alen,
  */
 int ct_hmac_name(const struct ct_hmac *h, const char *kind, const char *value,
 		 char out[CT_HMAC_HEX_LEN]) __attribute__((warn_unused_result));
+
+/* md = SHA-256 of n bytes at p (API keys are stored as it).  0 or -1. */
+int ct_sha256(const void *p, size_t n, unsigned char md[CT_HMAC_SIZE])
+	__attribute__((warn_unused_result));
+
+/* True when n bytes at a and b are equal; the time does not depend on where
+ * they differ. */
+bool ct_hmac_equal(const void *a, const void *b, size_t n);
 
 /* Wipes n bytes at p in a way the compiler does not optimize away. */
 void ct_hmac_cleanse(void *p, size_t n);

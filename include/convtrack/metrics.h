@@ -27,6 +27,9 @@ void ct_metrics_clear(const char *name);
 /* Records one observation of a histogram (no labels). */
 void ct_metrics_observe(const char *name, double v);
 
+/* Records one observation of a histogram series with labels. */
+void ct_metrics_observe_labeled(const char *name, const char *labels, double v);
+
 /*
  * Formats one label pair into out (outlen bytes), escaping the value:
  * ct_metrics_label(buf, sizeof(buf), "topic", t) -> `topic="t"`.

@@ -8,6 +8,8 @@
 #include "convtrack/codec.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 /* 1 + the value of each hex digit byte, 0 for every other byte. */
 static const unsigned char ct_hex_digits[256] = {
@@ -163,4 +165,20 @@ size_t ct_utf8_chars(const char *s, size_t n)
 		if (((unsigned char)s[i] & 0xC0) != 0x80)
 			chars++;
 	return chars;
+}
+
+void ct_format_score(double v, char out[CT_SCORE_LEN])
+{
+	int n = snprintf(out, CT_SCORE_LEN, "%.4f", v);
+
+	if (n < 0 || n >= CT_SCORE_LEN) {
+		snprintf(out, CT_SCORE_LEN, "0");
+		return;
+	}
+	while (n > 1 && out[n - 1] == '0')
+		out[--n] = '\0';
+	if (n > 1 && out[n - 1] == '.')
+		out[--n] = '\0';
+	if (strcmp(out, "-0") == 0)
+		strcpy(out, "0");
 }

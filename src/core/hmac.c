@@ -134,3 +134,16 @@ int ct_hmac_name(const struct ct_hmac *h, const char *kind, const char *value,
 	ct_hex_encode(md, sizeof(md), out);
 	return 0;
 }
+
+int ct_sha256(const void *p, size_t n, unsigned char md[CT_HMAC_SIZE])
+{
+	unsigned int len = 0;
+
+	return EVP_Digest(p, n, md, &len, EVP_sha256(), NULL) &&
+		       len == CT_HMAC_SIZE ? 0 : -1;
+}
+
+bool ct_hmac_equal(const void *a, const void *b, size_t n)
+{
+	return CRYPTO_memcmp(a, b, n) == 0;
+}

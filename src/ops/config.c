@@ -189,6 +189,22 @@ static void ct_cfg_print_props(const struct ct_config *cfg,
 	fputs(n ? "\n\t);\n" : " );\n", out);
 }
 
+/* The last part of s->name: "conninfo" for "serve.postgres.conninfo". */
+static const char *ct_cfg_leaf(const struct ct_cfg_setting *s)
+{
+	return strrchr(s->name, '.') + 1;
+}
+
+/*
+ * Length of the group inside its section that s is in ("postgres" of
+ * "serve.postgres.conninfo"), 0 for none; one level of nesting.
+ */
+static size_t ct_cfg_group_len(const struct ct_cfg_setting *s)
+{
+	return (size_t)(ct_cfg_leaf(s) - ct_cfg_key(s)) ?
+		       (size_t)(ct_cfg_leaf(s) - ct_cfg_key(s) - 1) : 0;
+}
+
 /* Writes one setting of cfg as "key = value; # description". */
 static void ct_cfg_print_setting(const struct ct_config *cfg,
 				 const struct ct_cfg_setting *s, FILE *out)
@@ -200,12 +216,12 @@ static void ct_cfg_print_setting(const struct ct_config *cfg,
 		return;
 	}
 	if (s->type == CT_CFG_INT) {
-		fprintf(out, "\t%s = %d; # %s\n", ct_cfg_key(s),
+		fprintf(out, "\t%s = %d; # %s\n", ct_cfg_leaf(s),
 			ct_cfg_int_value(cfg, s), s->desc);
 		return;
 	}
 	if (s->type == CT_CFG_BOOL) {
-		fprintf(out, "\t%s = %s; # %s\n", ct_cfg_key(s),
+		fprintf(out, "\t%s = %s; # %s\n", ct_cfg_leaf(s),
 			ct_cfg_int_value(cfg, s) ? "true" : "false", s->desc);
 		return;
 	}
@@ -213,15 +229,15 @@ static void ct_cfg_print_setting(const struct ct_config *cfg,
 	if (s->type == CT_CFG_SECRET && ct_cfg_set(cfg->redact_hash_key_file) &&
 	    strcmp(s->name, "redact.hash_key") == 0) {
 		fprintf(out, "\t# %s comes from redact.hash_key_file\n",
-			ct_cfg_key(s));
+			ct_cfg_leaf(s));
 		return;
 	}
 	if (!str) {
-		fprintf(out, "\t# %s is not set (%s)\n", ct_cfg_key(s),
+		fprintf(out, "\t# %s is not set (%s)\n", ct_cfg_leaf(s),
 			s->desc);
 		return;
 	}
-	fprintf(out, "\t%s = ", ct_cfg_key(s));
+	fprintf(out, "\t%s = ", ct_cfg_leaf(s));
 	if (s->type == CT_CFG_CONNINFO)
 		ct_cfg_print_conninfo(out, str);
 	else if (s->type == CT_CFG_SECRET && *str)
@@ -233,21 +249,34 @@ static void ct_cfg_print_setting(const struct ct_config *cfg,
 
 void ct_config_print(const struct ct_config *cfg, FILE *out)
 {
-	const struct ct_cfg_setting *section = NULL;
+	const struct ct_cfg_setting *section = NULL, *group = NULL;
 
 	fputs("# convtrack effective configuration (secrets masked)\n", out);
 	for (size_t i = 0; i < ct_cfg_count; i++) {
 		const struct ct_cfg_setting *s = &ct_cfg_settings[i];
-		size_t len = ct_cfg_section_len(s);
+		size_t len = ct_cfg_section_len(s), glen = ct_cfg_group_len(s);
 
+		if (group && (!glen || ct_cfg_group_len(group) != glen ||
+			      strncmp(ct_cfg_key(group), ct_cfg_key(s), glen) != 0 ||
+			      ct_cfg_section_len(group) != len ||
+			      strncmp(group->name, s->name, len) != 0)) {
+			fputs("\t};\n", out);
+			group = NULL;
+		}
 		if (!section || ct_cfg_section_len(section) != len ||
 		    strncmp(section->name, s->name, len) != 0) {
 			fputs(section ? "};\n\n" : "\n", out);
 			fprintf(out, "%.*s = {\n", (int)len, s->name);
 			section = s;
 		}
+		if (glen && !group) {
+			fprintf(out, "\t%.*s = {\n", (int)glen, ct_cfg_key(s));
+			group = s;
+		}
 		ct_cfg_print_setting(cfg, s, out);
 	}
+	if (group)
+		fputs("\t};\n", out);
 	if (section)
 		fputs("};\n", out);
 }

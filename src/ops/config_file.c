@@ -166,6 +166,14 @@ static int ct_cfg_file_setting(struct ct_cfg_ctx *ctx, const char *section,
 
 	snprintf(name, sizeof(name), "%s.%s", section, config_setting_name(v));
 	s = ct_cfg_find(name);
+	if (!s && config_setting_is_group(v) && !strchr(section, '.')) {
+		/* one level of nesting: serve = { postgres = { conninfo ... } } */
+		for (int j = 0; j < config_setting_length(v); j++)
+			if (ct_cfg_file_setting(ctx, name,
+						config_setting_get_elem(v, j)))
+				return -1;
+		return 0;
+	}
 	if (!s)
 		return ct_cfg_fail(ctx, "unknown setting '%s' in %s:%u", name,
 				   ctx->path, config_setting_source_line(v));

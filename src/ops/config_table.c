@@ -140,6 +140,27 @@ const struct ct_cfg_setting ct_cfg_settings[] = {
 		   "extra national ID patterns, ';'-separated, cued:P after a cue"),
 	CT_CFG_NUM("http.port", http_port, 9464, 0, 65535, NULL,
 		   "port of /metrics, /healthz and /readyz; 0 turns it off"),
+	CT_CFG_STR("serve.bind", serve_bind, "127.0.0.1", NULL,
+		   "address `convtrack serve` listens on (IPv4 or IPv6)"),
+	CT_CFG_NUM("serve.port", serve_port, 8080, 0, 65535, NULL,
+		   "port of the caller API; 0: any free port (logged)"),
+	CT_CFG_NUM("serve.threads", serve_threads, 4, 1, 64, NULL,
+		   "request threads, each with its own PostgreSQL connection"),
+	CT_CFG_STR("serve.api_keys_file", serve_api_keys_file, "", NULL,
+		   "API keys, one 'name sha256-hex scope[,scope]' per line; "
+		   "required"),
+	CT_CFG_NUM("serve.max_body_bytes", serve_max_body_bytes, 65536, 1024,
+		   16777216, NULL, "longest request body; longer ones get 413"),
+	CT_CFG_NUM("serve.rate_limit_per_s", serve_rate_limit_per_s, 1000, 0,
+		   1000000, NULL, "requests per second per key (burst the same); "
+		   "0: unlimited"),
+	CT_CFG_HIDDEN("serve.cursor_key", serve_cursor_key,
+		      "HMAC key of page cursors; set the same on every replica "
+		      "(else random per process)"),
+	{ "serve.postgres.conninfo", CT_CFG_CONNINFO,
+	  offsetof(struct ct_config, serve_postgres_conninfo), "", 0, 0, 0, NULL,
+	  "libpq connection string of serve (may be a replica); empty: "
+	  "postgres.conninfo" },
 	CT_CFG_STR("log.level", log_level, "info", NULL,
 		   "debug, info, warn or error"),
 };

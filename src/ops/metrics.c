@@ -18,6 +18,8 @@ static const double ct_metrics_batch_buckets[] = {
 	1, 10, 50, 100, 500, 1000, 2500, 5000, 10000 };
 static const double ct_metrics_seconds_buckets[] = {
 	0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+static const double ct_metrics_api_buckets[] = {
+	0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1 };
 
 static const struct ct_metric_def {
 	const char *name;
@@ -83,6 +85,15 @@ static const struct ct_metric_def {
 	{ "convtrack_summaries_skipped_purged_total", CT_COUNTER,
 	  "Due summaries not recomputed because retention purged the text.",
 	  NULL, 0 },
+	{ "convtrack_api_requests_total", CT_COUNTER,
+	  "Caller API (convtrack serve) requests answered, by route template "
+	  "and status.", NULL, 0 },
+	{ "convtrack_api_request_seconds", CT_HISTOGRAM,
+	  "Caller API request latency by route template, from the complete "
+	  "request to the queued answer.", ct_metrics_api_buckets,
+	  sizeof(ct_metrics_api_buckets) / sizeof(double) },
+	{ "convtrack_api_rate_limited_total", CT_COUNTER,
+	  "Caller API requests refused with 429, by key name.", NULL, 0 },
 	{ "convtrack_ready", CT_GAUGE,
 	  "1 when PostgreSQL is reachable and the consumer has joined its group.",
 	  NULL, 0 },
@@ -178,11 +189,16 @@ void ct_metrics_clear(const char *name)
 
 void ct_metrics_observe(const char *name, double v)
 {
+	ct_metrics_observe_labeled(name, NULL, v);
+}
+
+void ct_metrics_observe_labeled(const char *name, const char *labels, double v)
+{
 	struct ct_series *s;
 	size_t i;
 
 	pthread_mutex_lock(&ct_metrics_lock);
-	s = ct_metrics_series(name, NULL);
+	s = ct_metrics_series(name, labels);
 	if (s) {
 		s->value += v;
 		s->count++;
@@ -270,8 +286,11 @@ static void ct_metrics_render_series(struct ct_mbuf *b, const struct ct_series *
 			       s->labels, sep, s->def->buckets[i], s->bucket[i]);
 	ct_mbuf_printf(b, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", s->def->name,
 		       s->labels, sep, s->count);
-	ct_mbuf_printf(b, "%s_sum %.17g\n%s_count %llu\n", s->def->name, s->value,
-		       s->def->name, s->count);
+	ct_mbuf_printf(b, "%s_sum%s%s%s %.17g\n%s_count%s%s%s %llu\n",
+		       s->def->name, s->labels[0] ? "{" : "", s->labels,
+		       s->labels[0] ? "}" : "", s->value, s->def->name,
+		       s->labels[0] ? "{" : "", s->labels,
+		       s->labels[0] ? "}" : "", s->count);
 }
 
 char *ct_metrics_render(void)
