@@ -370,6 +370,12 @@ int main(int argc, char **argv)
 			ct_log_set_filter(NULL, NULL);
 		}
 		ct_redact_free(redact);
+	} else if (strcmp(a.command, "serve") == 0 && a.check_config) {
+		rc = ct_api_check(cfg, err, sizeof(err)) == 0 ? 0 : 2;
+		if (rc)
+			fprintf(stderr, "convtrack: configuration: %s\n", err);
+		else
+			printf("configuration is valid\n");
 	} else if (strcmp(a.command, "serve") == 0) {
 		rc = ct_main_serve(cfg);
 	} else if (ct_cli_has(a.command)) {

@@ -25,6 +25,13 @@ struct ct_api;
 int ct_api_start(const struct ct_config *cfg, struct ct_api **out, char *err,
 		 size_t errlen) __attribute__((warn_unused_result));
 
+/*
+ * Checks what ct_api_start() would load from cfg (the API keys file)
+ * without listening: 0, or -1 with the message in err.
+ */
+int ct_api_check(const struct ct_config *cfg, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
 /* The port listened on. */
 int ct_api_port(const struct ct_api *api);
 

@@ -43,6 +43,14 @@ enum ct_repo_status ct_repo_connect(const char *conninfo, const char *password,
 				    size_t errlen)
 	__attribute__((warn_unused_result));
 
+/*
+ * Sets the statement_timeout of this connection (0: the server's) and
+ * reconnects with it; every later reconnection keeps it.  Transient when
+ * the server cannot be reached.
+ */
+enum ct_repo_status ct_repo_set_statement_timeout(struct ct_repo *repo, int ms)
+	__attribute__((warn_unused_result));
+
 /* Closes the connection.  Does nothing when repo is NULL. */
 void ct_repo_free(struct ct_repo *repo);
 

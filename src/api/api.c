@@ -11,12 +11,14 @@
  *   POST /v1/classify                             classify
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
@@ -36,6 +38,8 @@ extern const char ct_api_openapi_yaml[];
 extern const size_t ct_api_openapi_yaml_len;
 
 #define CT_API_TEXTS_MAX 100
+#define CT_API_STATEMENT_TIMEOUT_MS 2000 /* a slow replica frees the thread */
+#define CT_API_WARN_EVERY_S 10           /* "unreachable" once per this */
 #define CT_API_PROBLEM "urn:convtrack:problem:"
 
 struct ct_api {
@@ -135,6 +139,17 @@ static void ct_api_store_failed(struct ct_httpd_resp *resp,
 
 /* ---- the connection pool ---- */
 
+/* Logs that PostgreSQL is unreachable, at most once per CT_API_WARN_EVERY_S. */
+static void ct_api_warn_unreachable(const char *err)
+{
+	static atomic_llong last;
+	long long now = (long long)time(NULL), prev = atomic_load(&last);
+
+	if (now - prev >= CT_API_WARN_EVERY_S &&
+	    atomic_compare_exchange_strong(&last, &prev, now))
+		ct_log(CT_LOG_WARN, "serve: PostgreSQL unreachable: %s", err);
+}
+
 /* Borrows a connection, opening it when needed; NULL when it cannot. */
 static struct ct_repo *ct_api_repo_take(struct ct_api *api, size_t *slot)
 {
@@ -154,11 +169,17 @@ static struct ct_repo *ct_api_repo_take(struct ct_api *api, size_t *slot)
 	repo = api->repo[i];
 	pthread_mutex_unlock(&api->lock);
 	*slot = i;
-	if (!repo && ct_repo_connect(api->conninfo, api->password, &repo, err,
-				     sizeof(err)) != CT_REPO_OK) {
-		ct_log(CT_LOG_WARN, "serve: PostgreSQL unreachable: %s", err);
+	if (!repo && (ct_repo_connect(api->conninfo, api->password, &repo, err,
+				      sizeof(err)) != CT_REPO_OK ||
+		      ct_repo_set_statement_timeout(
+			      repo, CT_API_STATEMENT_TIMEOUT_MS) != CT_REPO_OK)) {
+		if (repo)
+			snprintf(err, sizeof(err), "%s", ct_repo_error(repo));
+		ct_api_warn_unreachable(err);
+		ct_repo_free(repo);
 		repo = NULL;
 	}
+	ct_metrics_set_db_ok(repo != NULL);
 	api->repo[i] = repo;
 	if (!repo) {
 		pthread_mutex_lock(&api->lock);
@@ -190,6 +211,7 @@ static void ct_api_readyz(struct ct_api *api, const struct ct_httpd_req *req,
 		st = ct_repo_api_ping(repo);
 		ct_api_repo_give(api, slot);
 	}
+	ct_metrics_set_db_ok(st == CT_REPO_OK);
 	if (st == CT_REPO_OK)
 		ct_api_json(resp, 200, strdup("{\"status\":\"ready\"}"));
 	else
@@ -511,7 +533,7 @@ static int ct_api_auth(struct ct_api *api, const struct ct_httpd_req *req,
 	}
 	h += 7;
 	h += strspn(h, " ");
-	key = ct_api_keys_find(api->keys, h, strlen(h));
+	key = *h ? ct_api_keys_find(api->keys, h, strlen(h)) : -1;
 	if (key < 0) {
 		ct_httpd_resp_header(resp, "WWW-Authenticate",
 				     "Bearer realm=\"convtrack\", "
@@ -653,6 +675,26 @@ static void ct_api_handle(void *arg, const struct ct_httpd_req *req,
 
 /* ---- lifecycle ---- */
 
+/* Loads the topic model now (it loads on first use), not in a request. */
+static int ct_api_warm_up(void)
+{
+	static const char text[] = "I lost my card";
+	uint64_t topics;
+	int topic;
+
+	return ct_topics_classify(text, sizeof(text) - 1, &topics, &topic);
+}
+
+int ct_api_check(const struct ct_config *cfg, char *err, size_t errlen)
+{
+	struct ct_api_keys *keys = NULL;
+	int rc = ct_api_keys_load(cfg->serve_api_keys_file,
+				  cfg->serve_rate_limit_per_s, &keys, err, errlen);
+
+	ct_api_keys_free(keys);
+	return rc;
+}
+
 /* The cursor key: serve.cursor_key, else 32 random bytes. */
 static int ct_api_cursor_key(const struct ct_config *cfg, struct ct_hmac **out)
 {
@@ -692,17 +734,20 @@ int ct_api_start(const struct ct_config *cfg, struct ct_api **out, char *err,
 	api->repo = calloc(api->nrepo, sizeof(*api->repo));
 	api->busy = calloc(api->nrepo, sizeof(*api->busy));
 	api->conninfo = strdup(conninfo ? conninfo : "");
-	if (cfg->postgres_password)
+	/* postgres.password_file is the worker's role's: serve's own conninfo
+	 * brings its own (in it, PGPASSWORD or ~/.pgpass) */
+	if (cfg->postgres_password && conninfo == cfg->postgres_conninfo)
 		api->password = strdup(cfg->postgres_password);
 	if (!api->repo || !api->busy || !api->conninfo ||
-	    (cfg->postgres_password && !api->password)) {
+	    (conninfo == cfg->postgres_conninfo && cfg->postgres_password &&
+	     !api->password)) {
 		snprintf(err, errlen, "out of memory");
 		goto out_fail;
 	}
 	if (ct_api_keys_load(cfg->serve_api_keys_file, cfg->serve_rate_limit_per_s,
 			     &api->keys, err, errlen) < 0)
 		goto out_fail;
-	if (ct_banking_new(&api->banking) < 0) {
+	if (ct_banking_new(&api->banking) < 0 || ct_api_warm_up() < 0) {
 		snprintf(err, errlen, "cannot load the text models");
 		goto out_fail;
 	}
@@ -716,6 +761,7 @@ int ct_api_start(const struct ct_config *cfg, struct ct_api **out, char *err,
 	o.max_body_bytes = (size_t)cfg->serve_max_body_bytes;
 	o.idle_timeout_s = 30;
 	o.metrics = true;
+	ct_metrics_set_joined(true); /* convtrack_ready: PostgreSQL alone */
 	if (ct_httpd_start(&o, ct_api_handle, api, &api->httpd, err, errlen) < 0)
 		goto out_fail;
 	ct_log(CT_LOG_INFO, "serve: caller API on %s port %d, %d threads, %zu "

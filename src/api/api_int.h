@@ -62,7 +62,7 @@ int ct_api_keys_take(struct ct_api_keys *keys, int i);
 /* ---- references and cursors (api_ref.c) ---- */
 
 /* Longest value of a reference, bytes. */
-#define CT_API_REF_MAX 320
+#define CT_API_REF_MAX 1024
 
 /*
  * Parses a percent-decoded reference "kind:value" into *kind and value

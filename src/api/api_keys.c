@@ -9,10 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "api_int.h"
 #include "convtrack/codec.h"
+
+/* SHA-256 of "": a line made from an unset $KEY */
+#define CT_API_EMPTY_DIGEST \
+	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 struct ct_api_key {
 	char name[65];
@@ -87,6 +92,10 @@ static int ct_api_keys_line(char *line, struct ct_api_key *k, const char **why)
 			return -1;
 		}
 		k->digest[i] = (unsigned char)(hi << 4 | lo);
+	}
+	if (strcasecmp(hex, CT_API_EMPTY_DIGEST) == 0) {
+		*why = "this is the digest of an empty key (was $KEY set?)";
+		return -1;
 	}
 	if (ct_api_keys_scopes_parse(scopes, &k->scopes) < 0) {
 		*why = "scopes are callers:read and classify, comma-separated";

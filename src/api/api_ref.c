@@ -56,6 +56,15 @@ static bool ct_api_ref_text_ok(const char *s)
 	return true;
 }
 
+/* E.164 as authenticated events carry it: "+", then 8..15 digits. */
+static bool ct_api_ref_e164(const char *s)
+{
+	size_t n = strlen(s + 1);
+
+	return s[0] == '+' && n >= 8 && n <= 15 && s[1] != '0' &&
+	       strspn(s + 1, "0123456789") == n;
+}
+
 /* local@domain, no blanks, one "@", a dot-free local part allowed. */
 static bool ct_api_ref_email_ok(const char *s)
 {
@@ -96,6 +105,10 @@ int ct_api_ref_parse(const char *ref, const char *default_cc,
 	case CT_REPO_REF_PHONE: {
 		char e164[CT_EXTRACT_PHONE_LEN];
 
+		if (ct_api_ref_text_ok(v) && ct_api_ref_e164(v)) {
+			snprintf(value, cap, "%s", v); /* as events carry it */
+			return 0;
+		}
 		if (!ct_api_ref_text_ok(v) ||
 		    ct_extract_phone_normalize(v, strlen(v), default_cc, e164) < 0 ||
 		    strlen(e164) + 1 > cap) {
@@ -114,8 +127,8 @@ int ct_api_ref_parse(const char *ref, const char *default_cc,
 		break;
 	default:
 		if (!ct_api_ref_text_ok(v)) {
-			*why = "the value is 1..320 bytes of UTF-8 without control "
-			       "characters";
+			*why = "the value is 1..1024 bytes of UTF-8 without "
+			       "control characters";
 			return -1;
 		}
 		break;

@@ -75,6 +75,11 @@ static int ct_cfg_check_redact(struct ct_cfg_ctx *ctx)
 	    strlen(cfg->redact_hash_key) < 16)
 		return ct_cfg_fail(ctx, "redact.hash_key must be at least 16 "
 				   "bytes (it is the HMAC key of hash mode)");
+	if (cfg->serve_cursor_key && *cfg->serve_cursor_key &&
+	    strlen(cfg->serve_cursor_key) < 16)
+		return ct_cfg_fail(ctx, "serve.cursor_key must be at least 16 "
+				   "bytes (it signs the caller API's page "
+				   "cursors)");
 	return 0;
 }
 

@@ -279,7 +279,12 @@ int ct_httpd_start(const struct ct_httpd_opts *o, ct_httpd_handler *handler,
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	/*
+	 * poll(), not epoll: with epoll, libmicrohttpd 0.9.75 kept a
+	 * keep-alive connection whose client had half-closed it (request,
+	 * then shutdown(SHUT_WR)) open until the idle timeout.
+	 */
+	unsigned flags = MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	struct ct_httpd *h;
 	const union MHD_DaemonInfo *info;
 	struct timespec ts;

@@ -558,6 +558,15 @@ enum ct_repo_status ct_repo_open(struct ct_repo *repo)
 	 */
 	res = PQexec(repo->conn, "SET plan_cache_mode = force_custom_plan;"
 			   " SET jit = off; SET random_page_cost = 1.1");
+	if (PQresultStatus(res) == PGRES_COMMAND_OK &&
+	    repo->statement_timeout_ms > 0) {
+		char sql[64];
+
+		PQclear(res);
+		snprintf(sql, sizeof(sql), "SET statement_timeout = %d",
+			 repo->statement_timeout_ms);
+		res = PQexec(repo->conn, sql);
+	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		enum ct_repo_status st = ct_repo_classify(repo, res);
 
@@ -593,6 +602,12 @@ enum ct_repo_status ct_repo_connect(const char *conninfo, const char *password,
 	}
 	*out = repo;
 	return CT_REPO_OK;
+}
+
+enum ct_repo_status ct_repo_set_statement_timeout(struct ct_repo *repo, int ms)
+{
+	repo->statement_timeout_ms = ms > 0 ? ms : 0;
+	return ct_repo_open(repo);
 }
 
 void ct_repo_free(struct ct_repo *repo)

@@ -46,6 +46,7 @@ struct ct_repo {
 	char *password; /* postgres.password_file's, or NULL */
 	int prepared;
 	int grace_ms;
+	int statement_timeout_ms; /* 0: the server's */
 	int probe_batches; /* > 0: probe stored message ids before the COPY */
 	char shared_device_policy[16]; /* merge.shared_device_policy */
 	struct ct_hmac *hasher; /* erasure denylist hashes, or NULL */

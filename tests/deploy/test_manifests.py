@@ -16,6 +16,17 @@ creation and convtrack.  The ConfigMap's convtrack.conf is extracted and
 given to `$CT_BIN_DIR/convtrack --config FILE run --check-config` (exit 0),
 and a copy with an unknown key must be refused (exit 2).
 
+`convtrack serve` (the caller API) has its own Deployment, Service and
+PodDisruptionBudget (app.kubernetes.io/component: serve; the worker's objects
+are component worker): it runs `serve` from the same image, with no migrate
+init container, binds beyond the pod on the port its probes and Service use,
+reads its API keys file from a Secret volume and its secret settings from a
+Secret (none inline), and its effective configuration (the ConfigMap's file
+plus the container's environment) is what the manifests say.  The binary is
+started as the pod would start it (but on 127.0.0.1 and a free port, with an
+unreachable database and the example keys file): the liveness path answers
+200, the readiness path 503, /metrics 200, and /v1 asks for a key.
+
 Every check runs; none is skipped.  Tools, all installed by scripts/deps.sh
 (a missing one fails its check, naming the package):
 - PyYAML (Debian: python3-yaml);
@@ -28,12 +39,15 @@ Prints `N passed, N failed` last and exits non-zero when a check fails.
 """
 
 import base64
+import http.client
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 try:
     import yaml
@@ -60,6 +74,10 @@ README = os.path.join(DEPLOY, "README.md")
 DEFAULT_HTTP_PORT = 9464
 MIN_GRACE_S = 60
 DLQ_FLUSH_S = 30          # the consumer's dead-letter flush on shutdown
+DEFAULT_SERVE_PORT = 8080
+WORKER, SERVE = "worker", "serve"     # app.kubernetes.io/component
+COMPONENT = "app.kubernetes.io/component"
+SERVE_SCOPES = {"callers:read", "classify"}
 INPUT_KEYS = ("participant_joined", "message", "authenticated", "call_ended")
 TOPIC_KEYS = INPUT_KEYS + ("summary_generated", "dead_letter")
 BUILD_TOOLS = ("build-essential", "cmake", "pkg-config")
@@ -123,6 +141,7 @@ class Deploy:
                 self.errors[path] = str(e)
         self._conf_dir = tempfile.mkdtemp(prefix="ct-deploy-test-")
         self._effective = None
+        self._serve_effective = None
 
     def close(self):
         shutil.rmtree(self._conf_dir, ignore_errors=True)
@@ -135,11 +154,26 @@ class Deploy:
                     objs.append((path, d))
         return objs
 
-    def one(self, kind):
-        found = [d for p, d in self.k8s_objects()
-                 if isinstance(d, dict) and d.get("kind") == kind]
+    def all_of(self, kind, component=None):
+        """The objects of kind (of one component: its
+        app.kubernetes.io/component label)."""
+        return [d for p, d in self.k8s_objects()
+                if isinstance(d, dict) and d.get("kind") == kind and
+                (component is None or
+                 ((d.get("metadata") or {}).get("labels") or {}).get(
+                     COMPONENT) == component)]
+
+    def one(self, kind, component=None):
+        found = self.all_of(kind, component)
+        of = f" of component {component}" if component else ""
         assert len(found) == 1, \
-            f"expected one {kind} in {rel(K8S)}, found {len(found)}"
+            f"expected one {kind}{of} in {rel(K8S)}, found {len(found)}"
+        return found[0]
+
+    def secret(self, name):
+        found = [s for s in self.all_of("Secret")
+                 if s["metadata"]["name"] == name]
+        assert found, f"no example Secret {name} in {rel(K8S)}"
         return found[0]
 
     def compose(self):
@@ -148,20 +182,31 @@ class Deploy:
             f"{rel(COMPOSE)}: expected one document"
         return self.docs[COMPOSE][0]
 
-    def deployment(self):
-        return self.one("Deployment")
+    def deployment(self, component=WORKER):
+        return self.one("Deployment", component)
 
-    def pod_spec(self):
-        return self.deployment()["spec"]["template"]["spec"]
+    def deployments(self):
+        """The worker's and serve's Deployments."""
+        return [self.deployment(WORKER), self.deployment(SERVE)]
 
-    def main_container(self):
-        cs = self.pod_spec()["containers"]
-        assert len(cs) == 1, f"expected one container, found {len(cs)}"
+    def pod_spec(self, component=WORKER):
+        return self.deployment(component)["spec"]["template"]["spec"]
+
+    def main_container(self, component=WORKER):
+        cs = self.pod_spec(component)["containers"]
+        assert len(cs) == 1, \
+            f"{component}: expected one container, found {len(cs)}"
         return cs[0]
 
-    def all_containers(self):
-        spec = self.pod_spec()
-        return list(spec.get("initContainers") or []) + list(spec["containers"])
+    def all_containers(self, component=None):
+        """The containers (init ones first) of the component's Deployment,
+        or of both."""
+        out = []
+        for comp in (WORKER, SERVE) if component is None else (component,):
+            spec = self.pod_spec(comp)
+            out += list(spec.get("initContainers") or []) + \
+                list(spec["containers"])
+        return out
 
     def configmap(self):
         return self.one("ConfigMap")
@@ -190,19 +235,21 @@ class Deploy:
 
 
 def parse_printed_config(text):
-    """{"section.key": value} from `convtrack --print-config` output; a
-    setting that is not set maps to None."""
-    out, section = {}, None
+    """{"section.key": value} from `convtrack --print-config` output (a
+    nested group gives "section.group.key"); a setting that is not set maps
+    to None."""
+    out, groups = {}, []
     for line in text.splitlines():
-        m = re.match(r"^([a-z_]+) = \{$", line)
-        if m:
-            section = m.group(1)
+        m = re.match(r"^\s*([a-z_]+) = \{$", line)
+        if m and (groups or not line[0].isspace()):
+            groups.append(m.group(1))
             continue
-        if line.startswith("};"):
-            section = None
+        if re.match(r"^\s*\};", line) and groups:
+            groups.pop()
             continue
-        if not section:
+        if not groups:
             continue
+        section = ".".join(groups)
         m = re.match(r'^\s+([a-z_]+) = (".*?"|-?\d+|\(.*?\)|true|false);', line)
         if m:
             v = m.group(2)
@@ -419,8 +466,8 @@ def k8s_objects_well_formed_and_namespace_agnostic(d):
 
 
 def secret_env(d):
-    """The worker's environment keys that the example Secret sets."""
-    data = d.one("Secret").get("stringData") or {}
+    """The worker's environment keys that its example Secret sets."""
+    data = d.one("Secret", WORKER).get("stringData") or {}
     return {k: str(v) for k, v in data.items() if k.startswith("CONVTRACK_")}
 
 
@@ -470,6 +517,11 @@ def configmap_conf_holds_no_secret(d):
     eff = d.effective()
     assert eff.get("postgres.conninfo") in ("", None), \
         "postgres.conninfo belongs in the Secret, not the ConfigMap"
+    assert eff.get("serve.postgres.conninfo") in ("", None), \
+        "serve.postgres.conninfo belongs in serve's Secret, not the ConfigMap"
+    for k in ("redact.hash_key", "serve.cursor_key"):
+        assert k in eff and eff[k] is None, \
+            f"{k} belongs in a Secret, not the ConfigMap"
     assert not re.search(r'name\s*=\s*"[^"]*(password|secret)',
                          d.conf_text()), \
         "a password among kafka.properties: use the Secret " \
@@ -501,8 +553,10 @@ def compose_conf_passes_check_config(d):
 @check
 def one_image_everywhere(d):
     images = {}
-    for c in d.all_containers():
-        images[f"deployment/{c['name']}"] = c.get("image")
+    for dep in d.deployments():
+        for c in dep["spec"]["template"]["spec"]["containers"] + \
+                (dep["spec"]["template"]["spec"].get("initContainers") or []):
+            images[f"{dep['metadata']['name']}/{c['name']}"] = c.get("image")
     for name, svc in d.compose()["services"].items():
         if name.startswith("convtrack"):
             images[f"compose/{name}"] = svc.get("image")
@@ -529,7 +583,7 @@ def one_image_everywhere(d):
 
 @check
 def containers_run_convtrack_with_expected_args(d):
-    spec = d.pod_spec()
+    spec = d.pod_spec(WORKER)
     inits = spec.get("initContainers") or []
     want = [("migrate", c) for c in inits] + \
         [("run", c) for c in spec["containers"]]
@@ -557,8 +611,13 @@ def containers_run_convtrack_with_expected_args(d):
 @check
 def configmap_mounted_where_config_points(d):
     cm = d.configmap()
-    volumes = {v["name"]: v for v in d.pod_spec().get("volumes") or []}
-    for c in d.all_containers():
+    for comp in (WORKER, SERVE):
+        configmap_mounted_in(cm, d.pod_spec(comp), d.all_containers(comp))
+
+
+def configmap_mounted_in(cm, spec, containers):
+    volumes = {v["name"]: v for v in spec.get("volumes") or []}
+    for c in containers:
         cpath = config_path_of(c["args"])
         ok = False
         for m in c.get("volumeMounts") or []:
@@ -603,7 +662,7 @@ def probes_hit_healthz_and_readyz_on_http_port(d):
     if "prometheus.io/port" in ann:
         assert str(ann["prometheus.io/port"]) == str(port)
         assert ann.get("prometheus.io/path", "/metrics") == "/metrics"
-    svc = d.one("Service")
+    svc = d.one("Service", WORKER)
     sp = svc["spec"]["ports"]
     assert any(resolve_port(c, p.get("targetPort", p["port"])) == port
                for p in sp), "the Service does not target the http port"
@@ -650,26 +709,39 @@ def resources_are_set(d):
 
 @check
 def pods_run_as_non_root(d):
-    spec = d.pod_spec()
-    psc = spec.get("securityContext") or {}
-    assert psc.get("runAsNonRoot") is True, "runAsNonRoot is not true"
-    uid = psc.get("runAsUser")
     users = [a for i, a in dockerfile_instructions() if i == "USER"]
     assert users, "the Dockerfile sets no USER"
     duid = users[-1].split(":")[0]
     assert duid.isdigit() and int(duid) != 0, \
         f"the image's USER {users[-1]} is not a non-root numeric uid"
-    assert uid is None or uid == int(duid), \
-        f"runAsUser {uid} != the image's USER {duid}"
-    for c in d.all_containers():
-        sc = c.get("securityContext") or {}
-        assert sc.get("allowPrivilegeEscalation") is False, \
-            f"{c['name']}: allowPrivilegeEscalation is not false"
+    for comp in (WORKER, SERVE):
+        spec = d.pod_spec(comp)
+        psc = spec.get("securityContext") or {}
+        assert psc.get("runAsNonRoot") is True, \
+            f"{comp}: runAsNonRoot is not true"
+        uid = psc.get("runAsUser")
+        assert uid is None or uid == int(duid), \
+            f"{comp}: runAsUser {uid} != the image's USER {duid}"
+        assert (psc.get("seccompProfile") or {}).get("type") == \
+            "RuntimeDefault", f"{comp}: seccompProfile is not RuntimeDefault"
+        assert spec.get("automountServiceAccountToken") is False, \
+            f"{comp}: mounts a service account token it has no use for"
+        for c in d.all_containers(comp):
+            sc = c.get("securityContext") or {}
+            assert sc.get("allowPrivilegeEscalation") is False, \
+                f"{c['name']}: allowPrivilegeEscalation is not false"
+            assert sc.get("readOnlyRootFilesystem") is True, \
+                f"{c['name']}: readOnlyRootFilesystem is not true"
+            assert "ALL" in ((sc.get("capabilities") or {}).get("drop")
+                             or []), f"{c['name']}: capabilities not dropped"
+            assert not (sc.get("capabilities") or {}).get("add"), \
+                f"{c['name']}: adds capabilities"
+            assert not sc.get("privileged"), f"{c['name']}: privileged"
 
 
 @check
 def secret_provides_conninfo(d):
-    secret = d.one("Secret")
+    secret = d.one("Secret", WORKER)
     data = dict(secret.get("stringData") or {})
     data.update({k: base64.b64decode(v).decode()
                  for k, v in (secret.get("data") or {}).items()})
@@ -681,7 +753,7 @@ def secret_provides_conninfo(d):
         assert "example" in low or "change" in low, \
             f"secret.example.yaml: {k} does not look like a placeholder"
     name = secret["metadata"]["name"]
-    for c in d.all_containers():
+    for c in d.all_containers(WORKER):
         from_all = any((e.get("secretRef") or {}).get("name") == name
                        for e in c.get("envFrom") or [])
         from_key = any(
@@ -692,8 +764,9 @@ def secret_provides_conninfo(d):
         assert from_all or from_key, \
             f"{c['name']}: {key} does not come from Secret {name}"
     kust = d.one("Kustomization")
-    assert "secret.example.yaml" not in (kust.get("resources") or []), \
-        "the kustomization applies the example Secret"
+    for r in kust.get("resources") or []:
+        assert not r.endswith(".example.yaml"), \
+            f"the kustomization applies the example Secret {r}"
 
 
 @check
@@ -703,9 +776,10 @@ def environment_names_are_known_settings(d):
     names = []
     for c in d.all_containers():
         names += [(c["name"], e["name"]) for e in c.get("env") or []]
-    secret = d.one("Secret")
-    names += [("Secret", k) for k in list(secret.get("stringData") or {}) +
-              list(secret.get("data") or {})]
+    for secret in d.all_of("Secret"):
+        names += [(f"Secret {secret['metadata']['name']}", k)
+                  for k in list(secret.get("stringData") or {}) +
+                  list(secret.get("data") or {})]
     for sname, svc in d.compose()["services"].items():
         names += [(f"compose/{sname}", k) for k in compose_env(svc)]
     for where, n in names:
@@ -717,7 +791,7 @@ def environment_names_are_known_settings(d):
 
 @check
 def keda_scales_the_deployment_within_partitions(d):
-    so = d.one("ScaledObject")
+    so = d.one("ScaledObject", WORKER)
     dep = d.deployment()
     spec = so["spec"]
     ref = spec["scaleTargetRef"]
@@ -754,7 +828,7 @@ def keda_scales_the_deployment_within_partitions(d):
 
 @check
 def pdb_selects_the_deployment_pods(d):
-    pdb = d.one("PodDisruptionBudget")
+    pdb = d.one("PodDisruptionBudget", WORKER)
     dep = d.deployment()
     labels = dep["spec"]["template"]["metadata"]["labels"]
     sel = dep["spec"]["selector"]["matchLabels"]
@@ -929,7 +1003,8 @@ def kustomization_lists_the_manifests(d):
     for r in res:
         assert os.path.isfile(os.path.join(K8S, r)), f"{r}: no such file"
     files = {os.path.basename(p) for p, _ in d.k8s_objects()}
-    want = files - {"kustomization.yaml", "secret.example.yaml"}
+    want = {f for f in files if f != "kustomization.yaml" and
+            not f.endswith(".example.yaml")}
     assert set(res) == want, \
         f"kustomization resources {sorted(res)}, manifests {sorted(want)}"
 
@@ -942,7 +1017,361 @@ def kustomize_renders(d):
     assert r.returncode == 0, f"kubectl kustomize: {r.stderr.strip()}"
     kinds = sorted(o["kind"] for o in yaml.safe_load_all(r.stdout) if o)
     assert kinds == sorted(["ConfigMap", "Deployment", "Service",
-                            "PodDisruptionBudget", "ScaledObject"]), kinds
+                            "PodDisruptionBudget", "ScaledObject",
+                            "Deployment", "Service",
+                            "PodDisruptionBudget"]), kinds
+
+
+# ---- convtrack serve: the caller API ----
+
+SECRET_ENV = re.compile(r"PASSWORD|SECRET|TOKEN|CONNINFO|_KEY$")
+
+
+def labels_selected(selector, labels):
+    return bool(selector) and all(labels.get(k) == v
+                                  for k, v in selector.items())
+
+
+def template_labels(dep):
+    return dep["spec"]["template"]["metadata"].get("labels") or {}
+
+
+def container_env(d, c):
+    """{name: (source, value)} of a container's environment as Kubernetes
+    builds it (envFrom first, env over it); source is "value", or
+    "secret/NAME" with the value the example Secret gives (None when it
+    has no such key)."""
+    out = {}
+    for e in c.get("envFrom") or []:
+        ref = e.get("secretRef")
+        assert ref, f"{c['name']}: envFrom {e}: only Secrets are expected"
+        secret = d.secret(ref["name"])
+        for k, v in (secret.get("stringData") or {}).items():
+            out[(e.get("prefix") or "") + k] = (f"secret/{ref['name']}",
+                                                str(v))
+    for e in c.get("env") or []:
+        if "value" in e:
+            out[e["name"]] = ("value", str(e["value"]))
+            continue
+        ref = (e.get("valueFrom") or {}).get("secretKeyRef")
+        assert ref, f"{c['name']}: env {e['name']}: a value or a Secret key"
+        data = d.secret(ref["name"]).get("stringData") or {}
+        out[e["name"]] = (f"secret/{ref['name']}", data.get(ref["key"]))
+    return out
+
+
+def serve_container(d):
+    return d.main_container(SERVE)
+
+
+def serve_env(d, overrides=None):
+    """The CONVTRACK_* and PG* variables of serve's container."""
+    env = {k: v for k, (_, v) in container_env(d, serve_container(d)).items()
+           if v is not None and (k.startswith("CONVTRACK_") or
+                                 k.startswith("PG"))}
+    env.update(overrides or {})
+    return env
+
+
+def serve_effective(d):
+    """serve's effective configuration: the ConfigMap's file and the
+    container's environment, as convtrack prints it."""
+    if d._serve_effective is None:
+        r = run_convtrack("--config", d.conf_file(), "--print-config", "serve",
+                          extra_env=serve_env(d))
+        assert r.returncode == 0, \
+            f"serve: --print-config exited {r.returncode}: " \
+            f"{r.stderr.strip()}"
+        d._serve_effective = parse_printed_config(r.stdout)
+    return d._serve_effective
+
+
+def serve_port(d):
+    port = serve_effective(d).get("serve.port")
+    assert isinstance(port, int) and port > 0, \
+        f"serve.port {port!r}: the probes need a fixed port"
+    return port
+
+
+def secret_volume_file(d, c, spec, path):
+    """(Secret name, key, file mode) of the Secret volume file mounted at
+    path in container c, or None."""
+    volumes = {v["name"]: v for v in spec.get("volumes") or []}
+    for m in c.get("volumeMounts") or []:
+        sv = (volumes.get(m["name"]) or {}).get("secret")
+        if not sv:
+            continue
+        secret = d.secret(sv["secretName"])
+        items = {i["key"]: (i["path"], i.get("mode"))
+                 for i in sv.get("items") or []} or \
+            {k: (k, None) for k in secret.get("stringData") or {}}
+        for key, (p, mode) in items.items():
+            if m.get("subPath"):
+                if m["subPath"] != p:
+                    continue
+                where = m["mountPath"]
+            else:
+                where = m["mountPath"].rstrip("/") + "/" + p
+            if where == path:
+                assert m.get("readOnly") is True, \
+                    f"{c['name']}: {m['mountPath']} is not mounted readOnly"
+                mode = mode if mode is not None else \
+                    sv.get("defaultMode", 0o644)
+                return sv["secretName"], key, mode
+    return None
+
+
+@check
+def serve_runs_convtrack_serve_without_migrate(d):
+    dep = d.deployment(SERVE)
+    spec = dep["spec"]["template"]["spec"]
+    assert not spec.get("initContainers"), \
+        "serve has init containers: the worker's Deployment migrates"
+    c = serve_container(d)
+    assert "command" not in c, \
+        f"{c['name']}: `command` overrides the image's convtrack entrypoint"
+    args = c.get("args") or []
+    assert args == ["--config", config_path_of(args), "serve"], \
+        f"{c['name']}: args {args}, want [--config FILE, serve]"
+    reps = dep["spec"].get("replicas")
+    assert isinstance(reps, int) and reps >= 2, \
+        f"serve replicas {reps!r}: at least 2 for availability"
+    labels, sel = template_labels(dep), dep["spec"]["selector"]["matchLabels"]
+    assert labels_selected(sel, labels), \
+        "serve's selector does not match its pod template"
+    worker = d.deployment(WORKER)
+    assert not labels_selected(sel, template_labels(worker)) and \
+        not labels_selected(worker["spec"]["selector"]["matchLabels"],
+                            labels), \
+        "the worker's and serve's Deployments select each other's pods"
+    for so in d.all_of("ScaledObject"):
+        assert so["spec"]["scaleTargetRef"]["name"] != \
+            dep["metadata"]["name"], "KEDA scales serve on Kafka lag"
+    grace = spec.get("terminationGracePeriodSeconds", 30)
+    cmd = ((((c.get("lifecycle") or {}).get("preStop") or {}).get("exec")
+            or {}).get("command") or [])
+    if cmd and os.path.basename(cmd[0]) == "sleep":
+        assert grace >= int(cmd[1]) + 5, \
+            f"terminationGracePeriodSeconds {grace} does not cover preStop " \
+            f"{cmd}"
+
+
+@check
+def serve_listens_where_probes_and_service_look(d):
+    eff = serve_effective(d)
+    assert eff.get("serve.bind") in ("0.0.0.0", "::"), \
+        f"serve.bind {eff.get('serve.bind')!r}: unreachable from outside " \
+        f"the pod (set CONVTRACK_SERVE_BIND)"
+    c = serve_container(d)
+    port = serve_port(d)
+    named = [p for p in c.get("ports") or [] if p.get("name") == "http-api"]
+    assert named and named[0]["containerPort"] == port, \
+        f"no container port named http-api = serve.port {port}"
+    for probe, path in (("livenessProbe", "/healthz"),
+                        ("readinessProbe", "/readyz"),
+                        ("startupProbe", "/healthz")):
+        p = c.get(probe)
+        if probe == "startupProbe" and p is None:
+            continue
+        assert p, f"serve: no {probe}"
+        get = p.get("httpGet") or {}
+        assert get.get("path") == path, \
+            f"serve: {probe} path {get.get('path')}, want {path}"
+        assert resolve_port(c, get.get("port")) == port, \
+            f"serve: {probe} port {get.get('port')} is not {port}"
+    ann = d.deployment(SERVE)["spec"]["template"]["metadata"].get(
+        "annotations") or {}
+    assert str(ann.get("prometheus.io/scrape")) == "true" and \
+        str(ann.get("prometheus.io/port")) == str(port) and \
+        ann.get("prometheus.io/path", "/metrics") == "/metrics", \
+        f"serve: prometheus.io annotations {ann} do not scrape " \
+        f"{port}/metrics"
+
+
+@check
+def serve_service_selects_serve_pods(d):
+    svc = d.one("Service", SERVE)
+    spec = svc["spec"]
+    assert spec.get("type", "ClusterIP") == "ClusterIP" and \
+        spec.get("clusterIP") != "None", \
+        "serve's Service is not a ClusterIP Service"
+    dep = d.deployment(SERVE)
+    assert labels_selected(spec.get("selector"), template_labels(dep)), \
+        "serve's Service does not select serve's pods"
+    assert not labels_selected(spec.get("selector"),
+                               template_labels(d.deployment(WORKER))), \
+        "serve's Service selects the worker's pods"
+    for other in d.all_of("Service", WORKER):
+        assert not labels_selected(other["spec"].get("selector"),
+                                   template_labels(dep)), \
+            f"Service {other['metadata']['name']} selects serve's pods"
+    c = serve_container(d)
+    assert any(p.get("port") == DEFAULT_SERVE_PORT and
+               resolve_port(c, p.get("targetPort", p["port"])) ==
+               serve_port(d) for p in spec["ports"]), \
+        f"serve's Service has no port {DEFAULT_SERVE_PORT} targeting " \
+        f"serve.port"
+
+
+@check
+def serve_pdb_selects_serve_pods(d):
+    pdb = d.one("PodDisruptionBudget", SERVE)
+    dep = d.deployment(SERVE)
+    sel = (pdb["spec"].get("selector") or {}).get("matchLabels") or {}
+    assert labels_selected(sel, template_labels(dep)), \
+        f"serve's PDB selector {sel} does not select serve's pods"
+    assert not labels_selected(sel, template_labels(d.deployment(WORKER))), \
+        "serve's PDB selects the worker's pods"
+    mu, ma = pdb["spec"].get("maxUnavailable"), pdb["spec"].get("minAvailable")
+    assert (mu is None) != (ma is None), \
+        "serve's PDB needs one of maxUnavailable, minAvailable"
+    if mu is not None:
+        assert isinstance(mu, int) and mu >= 1, f"maxUnavailable {mu!r}"
+    else:
+        assert isinstance(ma, int) and ma < dep["spec"]["replicas"], \
+            f"minAvailable {ma!r} blocks every drain"
+
+
+@check
+def serve_api_keys_file_from_a_secret(d):
+    eff = serve_effective(d)
+    path = eff.get("serve.api_keys_file")
+    assert path, "serve.api_keys_file is not set: serve refuses to start"
+    spec = d.pod_spec(SERVE)
+    found = secret_volume_file(d, serve_container(d), spec, path)
+    assert found, f"serve.api_keys_file {path} is not a file of a Secret " \
+                  f"volume"
+    name, key, mode = found
+    fs_group = (spec.get("securityContext") or {}).get("fsGroup")
+    assert mode & 0o004 or (mode & 0o040 and fs_group is not None), \
+        f"{path}: mode {mode:o} without fsGroup: not readable by the pod's " \
+        f"user"
+    text = str((d.secret(name).get("stringData") or {}).get(key, ""))
+    assert re.search(r"change|example", text, re.I), \
+        f"Secret {name}: {key} does not look like a placeholder"
+    lines = [ln.strip() for ln in text.splitlines()
+             if ln.strip() and not ln.strip().startswith("#")]
+    assert lines, f"Secret {name}: {key} holds no key (serve refuses it)"
+    for ln in lines:
+        f = ln.split()
+        assert len(f) == 3 and re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", f[0]) \
+            and re.fullmatch(r"[0-9a-fA-F]{64}", f[1]) and \
+            set(f[2].split(",")) <= SERVE_SCOPES, \
+            f"Secret {name}: {key}: {ln!r} is not " \
+            f"'name sha256-hex scope[,scope]'"
+
+
+@check
+def serve_secrets_come_from_secrets(d):
+    c = serve_container(d)
+    env = container_env(d, c)
+    for n, (src, v) in env.items():
+        if src == "value":
+            assert not SECRET_ENV.search(n), \
+                f"serve: {n} is set inline; take it from a Secret"
+    for n in ("CONVTRACK_SERVE_POSTGRES_CONNINFO",
+              "CONVTRACK_SERVE_CURSOR_KEY", "PGPASSWORD"):
+        assert n in env and env[n][0].startswith("secret/"), \
+            f"serve: {n} does not come from a Secret"
+        assert re.search(r"change|example", str(env[n][1]), re.I), \
+            f"{env[n][0]}: {n} does not look like a placeholder"
+    eff = serve_effective(d)
+    assert eff.get("serve.cursor_key") is not None, \
+        "serve.cursor_key is not set: each replica would sign cursors with " \
+        "its own random key"
+    assert eff.get("serve.postgres.conninfo"), \
+        "serve.postgres.conninfo is empty: serve would connect as the worker"
+    worker_secret = d.one("Secret", WORKER)["metadata"]["name"]
+    refs = [(e.get("secretRef") or {}).get("name")
+            for e in c.get("envFrom") or []] + \
+        [((e.get("valueFrom") or {}).get("secretKeyRef") or {}).get("name")
+         for e in c.get("env") or []]
+    assert worker_secret not in refs, \
+        f"serve takes the worker's Secret {worker_secret}: it connects as " \
+        f"its own read-only role"
+
+
+@check
+def serve_answers_its_probes(d):
+    """The binary, started with the pod's arguments, file and environment
+    (but on 127.0.0.1, a free port and an unreachable database), answers
+    the probes' paths without a key."""
+    c = serve_container(d)
+    spec = d.pod_spec(SERVE)
+    eff = serve_effective(d)
+    found = secret_volume_file(d, c, spec, eff.get("serve.api_keys_file"))
+    assert found, "serve.api_keys_file is not a file of a Secret volume"
+    name, key, _ = found
+    keys = d.conf_file("api_keys",
+                       (d.secret(name).get("stringData") or {})[key])
+
+    def free_port():
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return port
+    port, closed = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("CONVTRACK_") and not k.startswith("PG")}
+    env.update(serve_env(d, {
+        "CONVTRACK_SERVE_BIND": "127.0.0.1",
+        "CONVTRACK_SERVE_PORT": str(port),
+        "CONVTRACK_SERVE_API_KEYS_FILE": keys,
+        "CONVTRACK_SERVE_POSTGRES_CONNINFO":
+            f"host=127.0.0.1 port={closed} dbname=convtrack connect_timeout=2",
+    }))
+    args = list(c["args"])
+    args[args.index("--config") + 1] = d.conf_file()
+    proc = subprocess.Popen([convtrack_bin()] + args, env=env,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+    def get(path):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            conn.request("GET", path)
+            return conn.getresponse().status
+        finally:
+            conn.close()
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            assert proc.poll() is None, \
+                f"serve exited {proc.returncode}: {proc.stderr.read().strip()}"
+            try:
+                get("/healthz")
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "serve does not listen"
+                time.sleep(0.1)
+        ann = d.deployment(SERVE)["spec"]["template"]["metadata"].get(
+            "annotations") or {}
+        for path, want in ((c["livenessProbe"]["httpGet"]["path"], 200),
+                           (c["readinessProbe"]["httpGet"]["path"], 503),
+                           (ann.get("prometheus.io/path", "/metrics"), 200),
+                           ("/v1/openapi.yaml", 401)):
+            got = get(path)
+            assert got == want, f"GET {path}: {got}, want {want} (database " \
+                                f"unreachable, no key)"
+        proc.terminate()
+        rc = proc.wait(timeout=10)
+        assert rc == 0, f"serve exited {rc} on SIGTERM"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+
+
+@check
+def readme_documents_serve(d):
+    text = read(README)
+    for word in ("convtrack serve", "serve-deployment.yaml",
+                 "serve-secret.example.yaml", "CONVTRACK_SERVE_CURSOR_KEY",
+                 "CONVTRACK_SERVE_POSTGRES_CONNINFO", "convtrack_api",
+                 "sha256sum", "/readyz"):
+        assert word in text, f"README does not explain {word}"
 
 
 def main():

@@ -16,6 +16,8 @@ from the project's own fixtures, so that every seed is a real input:
   fuzz_ctkafka_input  lines of deploy/sample/events.jsonl and of every field
                       of the record format
   fuzz_http           requests of /metrics, /healthz, /readyz and wrong ones
+  fuzz_serve          requests of every route of the caller API (right,
+                      wrong and unauthorized ones), references and cursors
   fuzz_dltool         the headers of dead-lettered records
 
 It also writes the dictionaries (tests/fuzz/dict/<target>.dict): JSON
@@ -282,6 +284,46 @@ def http_corpus():
         c.add("request %d" % i, bytes([flags]) + r.encode())
 
 
+def serve_corpus():
+    c = Corpus("fuzz_serve")
+    key = "Authorization: Bearer fuzz-key\r\n"
+    narrow = "Authorization: Bearer narrow-key\r\n"
+    body = '{"texts": ["I lost my card", "send 50 to John", "hello"]}'
+    reqs = [
+        "GET /v1/callers/device%3Adev-1 HTTP/1.1\r\nHost: x\r\n" + key + "\r\n",
+        "GET /v1/callers/phone%3A%2B263771234567 HTTP/1.1\r\nHost: x\r\n" + key
+        + "If-None-Match: \"abc\"\r\n\r\n",
+        "GET /v1/callers/email%3Aa%40b.co/calls?limit=2&cursor=00ff HTTP/1.1\r\n"
+        "Host: x\r\n" + key + "\r\n",
+        "GET /v1/callers/session%3A7c9e6679-7425-40de-944b-e07fc1f90ae7 HTTP/1.1\r\n"
+        "Host: x\r\n" + key + "\r\n",
+        "GET /v1/callers/username%3Acarol HTTP/1.1\r\nHost: x\r\n" + narrow + "\r\n",
+        "GET /v1/callers/profile%3Azz HTTP/1.1\r\nHost: x\r\n" + key + "\r\n",
+        "POST /v1/classify HTTP/1.1\r\nHost: x\r\n" + key
+        + "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+        % (len(body), body),
+        "POST /v1/classify HTTP/1.1\r\nHost: x\r\n" + narrow
+        + "Content-Length: 23\r\n\r\n{\"text\": \"my balance\"}",
+        "POST /v1/classify HTTP/1.1\r\nHost: x\r\n" + key
+        + "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"tex\r\n0\r\n\r\n",
+        "GET /v1/openapi.yaml HTTP/1.1\r\nHost: x\r\n" + narrow + "\r\n",
+        "GET /v1/callers/device%3Ax HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /v1/callers/device%3Ax HTTP/1.1\r\nHost: x\r\n"
+        "Authorization: Bearer wrong\r\n\r\n",
+        "DELETE /v1/classify HTTP/1.1\r\nHost: x\r\n" + key + "\r\n",
+        "GET /readyz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\n"
+        "Host: x\r\nRequest-Id: abc-1\r\n\r\n",
+        "GET /metrics HTTP/1.0\r\n\r\n",
+    ]
+    for i, r in enumerate(reqs):
+        c.add("request %d" % i, b"\0" + r.encode())
+    for i, (ref, cursor) in enumerate((
+            ("phone:0771234567", ""), ("email:A@B.CO", "00" * 56),
+            ("session:7C9E6679-7425-40DE-944B-E07FC1F90AE7", "zz"),
+            ("device:\u00e9t\u00e9", "0" * 112), ("fax:1", ""))):
+        c.add("parsers %d" % i, b"\1" + ref.encode() + b"\0" + cursor.encode())
+
+
 def dltool_corpus():
     c = Corpus("fuzz_dltool")
     reasons = ["not_json", "missing_field:session_id", "oversize_record",
@@ -362,6 +404,15 @@ def dictionaries():
         "Connection: close", "Connection: keep-alive", "Content-Length: ",
         "Transfer-Encoding: chunked", "Expect: 100-continue", "?", "%00", "%2F",
         "0\r\n\r\n", ": "])
+    write_dict("fuzz_serve", [
+        "GET ", "HEAD ", "POST ", "/v1/callers/", "/calls", "/v1/classify",
+        "/v1/openapi.yaml", "/readyz", "/healthz", "/metrics", " HTTP/1.1\r\n",
+        "\r\n", "Authorization: Bearer fuzz-key\r\n",
+        "Authorization: Bearer narrow-key\r\n", "If-None-Match: ",
+        "Content-Length: ", "Transfer-Encoding: chunked", "Request-Id: ",
+        "device%3A", "username%3A", "phone%3A", "email%3A", "profile%3A",
+        "session%3A", "%2B263", "%40", "%2F", "%00", "?limit=", "&cursor=",
+        '{"text": "', '{"texts": ["', '"]}', '"}'] + JSON)
     write_dict("fuzz_dltool", [
         "convtrack-error=", "convtrack-source-topic=", "convtrack-source-partition=",
         "convtrack-source-offset=", "convtrack-redacted=", "true", "false", "\n",
@@ -385,6 +436,7 @@ def main():
     config_corpus()
     ctkafka_corpus()
     http_corpus()
+    serve_corpus()
     dltool_corpus()
     total = 0
     for d in sorted(glob.glob(os.path.join(HERE, "corpus", "*"))):

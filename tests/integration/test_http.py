@@ -5,12 +5,8 @@ Prometheus text format with values that change as events are applied,
 again when it is back.  Runs on a private environment because it stops
 PostgreSQL."""
 
-import os
 import re
-import shutil
 import socket
-import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -140,28 +136,7 @@ def test_metrics_and_probes():
 
 
 def main():
-    if not os.environ.get("CT_BIN_DIR"):
-        raise SystemExit("CT_BIN_DIR is not set")
-    envdir = tempfile.mkdtemp(prefix="ct-http-")
-    os.chmod(envdir, 0o755)
-    os.environ["CT_ENV_DIR"] = envdir
-    src = os.environ.get("CT_SOURCE_DIR") or os.path.join(
-        os.path.dirname(os.path.abspath(__file__)), "..", "..")
-    ct_env = ["bash", os.path.join(src, "scripts", "ct-env")]
-    code = 1
-    try:
-        subprocess.run(ct_env + ["start", envdir], check=True,
-                       stdout=subprocess.DEVNULL, timeout=180)
-        try:
-            ctlib.main([test_metrics_and_probes])
-        except SystemExit as exc:
-            code = exc.code
-    finally:
-        subprocess.run(ct_env + ["stop", envdir], stdout=subprocess.DEVNULL,
-                       timeout=180)
-        if code == 0:
-            shutil.rmtree(envdir, ignore_errors=True)
-    raise SystemExit(code)
+    ctlib.main_private("ct-http-", [test_metrics_and_probes])
 
 
 if __name__ == "__main__":
