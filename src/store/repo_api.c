@@ -110,27 +110,14 @@ static const char ct_repo_api_calls_sql[] =
 	"         $3::uuid))"
 	" ORDER BY " CT_API_ORDER " DESC, s.session_id DESC LIMIT $4::int + 1";
 
-/*
- * Runs sql; a connection lost since the last request (a server restart)
- * is reopened and the statement tried once more, as it only reads.
- */
-static enum ct_repo_status ct_repo_api_exec(struct ct_repo *repo, const char *sql,
-					    int n, const char *const *params,
-					    PGresult **out)
-{
-	enum ct_repo_status st = CT_REPO_TRANSIENT;
-	int attempt;
+/* The prepared statements: caller and resolve per kind, calls, ping. */
+#define CT_API_STMT_CALLS (2 * CT_REPO_REF_COUNT)
+#define CT_API_STMT_PING (CT_API_STMT_CALLS + 1)
+#define CT_API_STMT_COUNT (CT_API_STMT_PING + 1)
 
-	*out = NULL;
-	for (attempt = 0; attempt < 2; attempt++) {
-		st = ct_repo_ready(repo);
-		if (st == CT_REPO_OK)
-			st = ct_repo_exec(repo, sql, n, params, out);
-		if (st != CT_REPO_TRANSIENT ||
-		    (repo->conn && PQstatus(repo->conn) == CONNECTION_OK))
-			break;
-	}
-	return st;
+static void ct_repo_api_name(int i, char name[32])
+{
+	snprintf(name, 32, "ct_api_%d", i);
 }
 
 /* The statement WITH h AS (find), r AS (...) + tail; malloc'd. */
@@ -146,6 +133,79 @@ static char *ct_repo_api_sql(enum ct_repo_ref kind, const char *tail)
 	return sql;
 }
 
+/*
+ * Prepares the API's statements on this connection, with generic plans:
+ * each is a handful of index look-ups by equality, whose plan does not
+ * depend on the values, so planning once per connection is enough (the
+ * connection otherwise plans every execution: repo_conn.c).
+ */
+static enum ct_repo_status ct_repo_api_prepare(struct ct_repo *repo)
+{
+	enum ct_repo_status st = ct_repo_command(
+		repo, "SET plan_cache_mode = force_generic_plan");
+	char name[32];
+	int i;
+
+	for (i = 0; st == CT_REPO_OK && i < CT_API_STMT_COUNT; i++) {
+		const char *fixed = i == CT_API_STMT_CALLS ? ct_repo_api_calls_sql
+				    : i == CT_API_STMT_PING ? "SELECT 1" : NULL;
+		char *sql = fixed ? NULL :
+			    ct_repo_api_sql((enum ct_repo_ref)(i % CT_REPO_REF_COUNT),
+					    i < CT_REPO_REF_COUNT ? ct_repo_api_caller_sql
+								  : "SELECT r.id FROM r");
+		PGresult *res;
+
+		if (!fixed && !sql)
+			return CT_REPO_TRANSIENT;
+		ct_repo_api_name(i, name);
+		res = PQprepare(repo->conn, name, fixed ? fixed : sql, 0, NULL);
+		free(sql);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			st = ct_repo_classify(repo, res);
+		PQclear(res);
+	}
+	if (st == CT_REPO_OK)
+		repo->api_prepared = 1;
+	return st;
+}
+
+/*
+ * Runs statement i; a connection lost since the last request (a server
+ * restart) is reopened and the statement tried once more, as it only
+ * reads.
+ */
+static enum ct_repo_status ct_repo_api_exec(struct ct_repo *repo, int i, int n,
+					    const char *const *params,
+					    PGresult **out)
+{
+	enum ct_repo_status st = CT_REPO_TRANSIENT;
+	char name[32];
+	int attempt;
+
+	*out = NULL;
+	ct_repo_api_name(i, name);
+	for (attempt = 0; attempt < 2; attempt++) {
+		st = ct_repo_ready(repo);
+		if (st == CT_REPO_OK && !repo->api_prepared)
+			st = ct_repo_api_prepare(repo);
+		if (st == CT_REPO_OK) {
+			PGresult *res = PQexecPrepared(repo->conn, name, n, params,
+						       NULL, NULL, 0);
+
+			if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+				*out = res;
+				return CT_REPO_OK;
+			}
+			st = ct_repo_classify(repo, res);
+			PQclear(res);
+		}
+		if (st != CT_REPO_TRANSIENT ||
+		    (repo->conn && PQstatus(repo->conn) == CONNECTION_OK))
+			break;
+	}
+	return st;
+}
+
 enum ct_repo_status ct_repo_api_caller(struct ct_repo *repo, enum ct_repo_ref kind,
 				       const char *value, const char *ref,
 				       char **json)
@@ -153,16 +213,11 @@ enum ct_repo_status ct_repo_api_caller(struct ct_repo *repo, enum ct_repo_ref ki
 	const char *params[2] = { value, ref };
 	enum ct_repo_status st;
 	PGresult *res = NULL;
-	char *sql;
 
 	*json = NULL;
 	if (kind >= CT_REPO_REF_COUNT)
 		return CT_REPO_PERMANENT;
-	sql = ct_repo_api_sql(kind, ct_repo_api_caller_sql);
-	if (!sql)
-		return CT_REPO_TRANSIENT;
-	st = ct_repo_api_exec(repo, sql, 2, params, &res);
-	free(sql);
+	st = ct_repo_api_exec(repo, (int)kind, 2, params, &res);
 	if (st != CT_REPO_OK)
 		return st;
 	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
@@ -180,16 +235,11 @@ enum ct_repo_status ct_repo_api_resolve(struct ct_repo *repo, enum ct_repo_ref k
 	const char *params[1] = { value };
 	enum ct_repo_status st;
 	PGresult *res = NULL;
-	char *sql;
 
 	id[0] = '\0';
 	if (kind >= CT_REPO_REF_COUNT)
 		return CT_REPO_PERMANENT;
-	sql = ct_repo_api_sql(kind, "SELECT r.id FROM r");
-	if (!sql)
-		return CT_REPO_TRANSIENT;
-	st = ct_repo_api_exec(repo, sql, 1, params, &res);
-	free(sql);
+	st = ct_repo_api_exec(repo, CT_REPO_REF_COUNT + (int)kind, 1, params, &res);
 	if (st != CT_REPO_OK)
 		return st;
 	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
@@ -216,7 +266,7 @@ enum ct_repo_status ct_repo_api_calls(struct ct_repo *repo, const char *profile_
 		params[1] = us;
 		params[2] = after->session_id;
 	}
-	st = ct_repo_api_exec(repo, ct_repo_api_calls_sql, 4, params, &res);
+	st = ct_repo_api_exec(repo, CT_API_STMT_CALLS, 4, params, &res);
 	if (st != CT_REPO_OK)
 		return st;
 	rows = PQntuples(res);
@@ -259,7 +309,8 @@ void ct_repo_api_page_clear(struct ct_repo_api_page *page)
 enum ct_repo_status ct_repo_api_ping(struct ct_repo *repo)
 {
 	PGresult *res = NULL;
-	enum ct_repo_status st = ct_repo_api_exec(repo, "SELECT 1", 0, NULL, &res);
+	enum ct_repo_status st = ct_repo_api_exec(repo, CT_API_STMT_PING, 0, NULL,
+						  &res);
 
 	PQclear(res);
 	return st;

@@ -525,6 +525,7 @@ enum ct_repo_status ct_repo_open(struct ct_repo *repo)
 
 	PQfinish(repo->conn);
 	repo->prepared = 0;
+	repo->api_prepared = 0;
 	repo->conn = PQconnectdbParams(keys, vals, 1);
 	if (!repo->conn) {
 		snprintf(repo->err, sizeof(repo->err), "out of memory");
@@ -664,6 +665,8 @@ void ct_repo_rollback(struct ct_repo *repo)
 		PQfinish(repo->conn);
 		repo->conn = NULL;
 		repo->prepared = 0;
+		repo->api_prepared = 0;
+	repo->api_prepared = 0;
 	}
 	PQclear(res);
 }

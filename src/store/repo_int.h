@@ -45,6 +45,7 @@ struct ct_repo {
 	char *conninfo;
 	char *password; /* postgres.password_file's, or NULL */
 	int prepared;
+	int api_prepared; /* repo_api.c's statements (convtrack serve) */
 	int grace_ms;
 	int statement_timeout_ms; /* 0: the server's */
 	int probe_batches; /* > 0: probe stored message ids before the COPY */
