@@ -10,6 +10,7 @@
 # own cluster on a free port, in its own directory.  Stop the packaged one with
 # `pg_ctlcluster 15 main stop` if you do not want it.
 #
+# python3-psycopg2 is for bench/serve.sh's baseline (bench/serve_baseline.py).
 # clang, libclang-rt-14-dev and llvm are for the fuzz targets (tests/fuzz,
 # docs/fuzzing.md): bookworm's clang is 14, libFuzzer and the sanitizer
 # runtimes of clang 14 are in libclang-rt-14-dev, llvm-symbolizer in llvm.
@@ -20,6 +21,7 @@ readonly PACKAGES=(
 	librdkafka-dev libpq-dev libyajl-dev uuid-dev libconfig-dev libmicrohttpd-dev libssl-dev
 	postgresql postgresql-contrib
 	python3 python3-yaml python3-jsonschema python3-numpy kcat
+	python3-psycopg2
 )
 # The fuzz targets' compiler and runtimes (not part of the build the
 # Dockerfile mirrors, so listed apart).

@@ -63,8 +63,8 @@ static void ct_main_usage(FILE *out)
 	      "  --config FILE         libconfig file (see deploy/convtrack.conf)\n"
 	      "  --print-config        print the effective configuration, secrets\n"
 	      "                        masked, and exit\n"
-	      "  --check-config        with run: exit 0 when the configuration is\n"
-	      "                        valid, 2 when it is not\n"
+	      "  --check-config        with run or serve: exit 0 when the\n"
+	      "                        configuration is valid, 2 when it is not\n"
 	      "\n"
 	      "Every setting can be overridden by CONVTRACK_<SECTION>_<KEY>, e.g.\n"
 	      "CONVTRACK_KAFKA_BROKERS, CONVTRACK_POSTGRES_CONNINFO.\n",

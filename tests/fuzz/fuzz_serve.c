@@ -15,9 +15,10 @@
  *                  method, the route, the key, the percent-encoded
  *                  reference, the body of POST /v1/classify.
  *   byte & 1 == 1  the rest is a reference and a cursor, given straight to
- *                  ct_api_ref_parse() and ct_api_cursor_decode(), which
- *                  over HTTP only run after a query (a cursor is checked
- *                  against the profile the reference reaches).
+ *                  ct_api_ref_parse() and ct_api_cursor_decode(): over HTTP
+ *                  a cursor is only decoded after a query (it is checked
+ *                  against the profile the reference reaches), so the
+ *                  harness feeds it here.
  */
 #include <stdint.h>
 #include <stdio.h>
