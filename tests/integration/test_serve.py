@@ -220,6 +220,21 @@ def _test_caller_api(c, b, port, keys_file, api_role, s_anon, s_login, later):
                     lc["resolution_status"] != "resolved")
     ctlib.expect_eq("total_sessions", doc["total_sessions"], 2)
 
+    # rule 10: a caller on a new device who gives carol's number is a
+    # candidate for her account, and says so
+    s_new = b.uuid()
+    c.produce([b.join(s_new, 50, anonymous_id="dev-new-serve"),
+               b.msg(s_new, 51, "Hi, you can reach me on 0771 234 567.", seq=0),
+               b.end(s_new, 52, reason="hangup")])
+    c.wait_caught_up(60)
+    newcomer = ctlib.wait_for("a match candidate", lambda: cl.json(
+        ref("device", "dev-new-serve"))[0]["match_candidates"] or None, 60)
+    ctlib.expect_eq("match candidate", [(m["candidate_profile_id"], m["signal"],
+                                         m["session_id"]) for m in newcomer],
+                    [(acct["profile_id"], "phone_number", s_new)])
+    if not 0 < newcomer[0]["confidence"] <= 1:
+        raise TestFailure("candidate confidence %r" % newcomer[0])
+
     # ETag and 304; a change makes a new ETag
     _, hdrs = cl.json(ref("username", "carol"))
     etag = hdrs["etag"]
