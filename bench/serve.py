@@ -273,11 +273,11 @@ def report(R):
     print("\nserve.threads %d; load: %d keep-alive connections at a constant rate "
           "(latency from the planned send), %.0f s per figure; maximum: %d requests "
           "in flight\n" % (R["threads"], R["conns"], R["seconds"], R["max_conns"]))
-    print("| figure | achieved req/s | p50 ms | p99 ms | p99.9 ms | max ms | non-2xx | goal |")
+    print("| figure | achieved req/s | p50 ms | p99 ms | p99.9 ms | max ms | failed or unsent | goal |")
     print("|---|---|---|---|---|---|---|---|")
 
     def row(name, r, goal=""):
-        bad = r["3xx"] + r["4xx"] + r["5xx"] + r["errors"]
+        bad = r["3xx"] + r["4xx"] + r["5xx"] + r["errors"] + r.get("unsent", 0)
         print("| %s | %.0f | %.2f | %.2f | %.2f | %.1f | %d | %s |" % (
             name, r["achieved"], r["p50_ms"], r["p99_ms"], r["p999_ms"], r["max_ms"],
             bad, goal))

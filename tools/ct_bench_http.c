@@ -17,7 +17,10 @@
  * (no coordinated omission).  With --rate 0 each connection sends its next
  * request as soon as it has the answer (the maximum rate the server
  * sustains with C requests in flight).  The first --warmup seconds
- * (default 1) are sent but not counted.
+ * (default 1) are sent but not counted.  A connection that is still
+ * behind its plan one second after the last planned instant stops; what
+ * it had not sent is counted as "unsent" (a server that cannot keep up
+ * shows it there and in "achieved").
  *
  * Prints one JSON line: offered and achieved requests/s, counts by status
  * class, and latency percentiles in milliseconds.  A refused or broken
@@ -55,7 +58,7 @@ struct bh_conn {
 	double t0;
 	double *lat; /* ms, counted requests */
 	size_t nlat, cap;
-	long ok2, ok3, e4, e5, errors;
+	long ok2, ok3, e4, e5, errors, unsent;
 	pthread_t thread;
 };
 
@@ -203,6 +206,10 @@ static void *bh_run(void *arg)
 				      : bh_now();
 		if (planned >= end)
 			break;
+		if (o->rate > 0 && bh_now() > end + 1.0) {
+			c->unsent = (long)((end - c->t0) * o->rate / o->conns) - k;
+			break;
+		}
 		if (o->rate > 0)
 			bh_sleep_until(planned);
 		n = snprintf(req, 16384,
@@ -315,7 +322,7 @@ int main(int argc, char **argv)
 	struct bh_conn *c;
 	const char *paths = NULL, *body = NULL;
 	double *all, t0, took;
-	long ok2 = 0, ok3 = 0, e4 = 0, e5 = 0, errors = 0;
+	long ok2 = 0, ok3 = 0, e4 = 0, e5 = 0, errors = 0, unsent = 0;
 	size_t n = 0, i, j;
 	int opt;
 
@@ -368,15 +375,17 @@ int main(int argc, char **argv)
 		e4 += c[i].e4;
 		e5 += c[i].e5;
 		errors += c[i].errors;
+		unsent += c[i].unsent;
 		free(c[i].lat);
 	}
 	qsort(all, n, sizeof(*all), bh_cmp);
 	printf("{\"offered\": %.1f, \"achieved\": %.1f, \"requests\": %zu, "
 	       "\"2xx\": %ld, \"3xx\": %ld, \"4xx\": %ld, \"5xx\": %ld, "
-	       "\"errors\": %ld, \"conns\": %d, \"p50_ms\": %.3f, "
+	       "\"errors\": %ld, \"unsent\": %ld, \"conns\": %d, \"p50_ms\": %.3f, "
 	       "\"p90_ms\": %.3f, \"p99_ms\": %.3f, \"p999_ms\": %.3f, "
 	       "\"max_ms\": %.3f}\n",
-	       o.rate, (double)n / took, n, ok2, ok3, e4, e5, errors, o.conns,
+	       o.rate, (double)n / took, n, ok2, ok3, e4, e5, errors, unsent,
+	       o.conns,
 	       bh_pct(all, n, 50), bh_pct(all, n, 90), bh_pct(all, n, 99),
 	       bh_pct(all, n, 99.9), n ? all[n - 1] : 0.0);
 	free(all);
