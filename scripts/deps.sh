@@ -19,6 +19,7 @@ set -euo pipefail
 readonly PACKAGES=(
 	build-essential binutils cmake pkg-config
 	librdkafka-dev libpq-dev libyajl-dev uuid-dev libconfig-dev libmicrohttpd-dev libssl-dev
+	libcurl4-openssl-dev
 	postgresql postgresql-contrib
 	python3 python3-yaml python3-jsonschema python3-numpy kcat
 	python3-psycopg2

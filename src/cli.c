@@ -45,6 +45,8 @@ static int ct_cli_parse(int nargs, char **args, struct ct_cli_opts *o)
 			o->reason = args[++i];
 		else if (strcmp(a, "--since") == 0 && more)
 			o->since = args[++i];
+		else if (strcmp(a, "--summarizer") == 0 && more)
+			o->summarizer = args[++i];
 		else if (strcmp(a, "--requested-by") == 0 && more)
 			o->requested_by = args[++i];
 		else if (strcmp(a, "--all") == 0)
@@ -715,8 +717,8 @@ static const struct {
 	{ "classify", NULL, ct_cli_classify,
 	  "classify < JSON lines {\"text\": ...}   (the worker's text rules)" },
 	{ "analyze", NULL, ct_cli_analyze,
-	  "analyze < JSON lines {\"turns\": [{\"role\", \"content\"}], "
-	  "\"end_reason\", \"duration_seconds\"}" },
+	  "analyze [--summarizer rules|llm] < JSON lines {\"turns\": "
+	  "[{\"role\", \"content\"}], \"end_reason\", \"duration_seconds\"}" },
 	{ "resummarize", NULL, ct_cli_resummarize,
 	  "resummarize [--since YYYY-MM-DD] [--dry-run] [--json]" },
 	{ "dead-letter", NULL, ct_cli_dead_letter,

@@ -31,6 +31,7 @@ struct ct_cli_opts {
 	const char *username, *anonymous_id, *id, *profile;
 	const char *reason, *since, *requested_by;
 	const char *policy; /* merge.shared_device_policy of the configuration */
+	const char *summarizer; /* analyze --summarizer rules|llm */
 	long long partition, offset;
 	int limit;
 	bool json, all, dry_run;

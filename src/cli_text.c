@@ -17,6 +17,7 @@
 #include "convtrack/banking.h"
 #include "convtrack/codec.h"
 #include "convtrack/event_out.h"
+#include "convtrack/llm.h"
 #include "convtrack/sentiment.h"
 #include "convtrack/summarizer.h"
 #include "convtrack/topics.h"
@@ -184,10 +185,36 @@ static const char *ct_cli_analyze_call(yajl_val doc,
 	return NULL;
 }
 
+/* What analyze runs: the rules, and the LLM with --summarizer llm. */
+struct ct_cli_analyzer {
+	const struct ct_summarizer *sum;
+	struct ct_llm *llm;   /* NULL: the rules alone */
+	char llm_name[160];   /* "llm:<model>" */
+};
+
+/*
+ * The LLM's six fields over the rules' summary s, or the reason they were
+ * not used (NULL when they were).
+ */
+static const char *ct_cli_analyze_llm(const struct ct_cli_analyzer *a,
+				      const struct ct_summary_input *in,
+				      struct ct_summary *s)
+{
+	struct ct_llm_answer ans;
+	enum ct_llm_reason r = ct_llm_ask(a->llm, in->turns, in->nturns, &ans, NULL);
+
+	if (r == CT_LLM_OK && ct_llm_answer_apply(&ans, s) < 0)
+		r = CT_LLM_ERROR;
+	ct_llm_answer_clear(&ans);
+	return r == CT_LLM_OK ? NULL : ct_llm_reason_name(r);
+}
+
 /* One {"turns": [...], ...} line; returns NULL or why it is bad. */
-static const char *ct_cli_analyze_one(const struct ct_summarizer *sum,
+static const char *ct_cli_analyze_one(const struct ct_cli_analyzer *a,
 				      yajl_val doc, FILE *out)
 {
+	const struct ct_summarizer *sum = a->sum;
+	const char *fallback = NULL;
 	const char *turns_path[] = { "turns", NULL };
 	yajl_val turns = yajl_tree_get(doc, turns_path, yajl_t_array);
 	struct ct_summary_input in = { 0 };
@@ -233,7 +260,11 @@ static const char *ct_cli_analyze_one(const struct ct_summarizer *sum,
 		free(t);
 		return "out of memory";
 	}
-	line = ct_event_out_analysis(&s, in.has_duration);
+	if (a->llm)
+		fallback = ct_cli_analyze_llm(a, &in, &s);
+	line = ct_event_out_analysis(&s, in.has_duration,
+				     a->llm && !fallback ? a->llm_name : NULL,
+				     fallback);
 	if (line)
 		fprintf(out, "%s\n", line);
 	free(line);
@@ -293,7 +324,35 @@ int ct_cli_classify_stream(struct ct_banking *banking,
 int ct_cli_analyze_stream(const struct ct_summarizer *sum, FILE *in,
 			  FILE *out)
 {
-	return ct_cli_text_loop(in, out, sum, true);
+	struct ct_cli_analyzer a = { sum, NULL, "" };
+
+	return ct_cli_text_loop(in, out, &a, true);
+}
+
+/* The LLM client of analyze --summarizer llm, from summary.llm.*. */
+static int ct_cli_analyze_llm_new(const struct ct_config *cfg,
+				  struct ct_cli_analyzer *a)
+{
+	struct ct_llm_opts o = {
+		.endpoint = cfg->summary_llm_endpoint,
+		.model = cfg->summary_llm_model,
+		.api_key = cfg->summary_llm_api_key,
+		.api_key_header = cfg->summary_llm_api_key_header,
+		.timeout_ms = cfg->summary_llm_timeout_ms,
+		.max_retries = cfg->summary_llm_max_retries,
+		.max_input_chars = cfg->summary_llm_max_input_chars,
+		.mask_contacts = cfg->summary_llm_mask_contacts,
+		.default_cc = cfg->text_default_country_code,
+	};
+	char err[256];
+
+	if (ct_llm_new(&o, &a->llm, err, sizeof(err)) < 0) {
+		ct_cli_error("%s", err);
+		return -1;
+	}
+	snprintf(a->llm_name, sizeof(a->llm_name), "llm:%.150s",
+		 cfg->summary_llm_model);
+	return 0;
 }
 
 int ct_cli_classify(const struct ct_config *cfg, const struct ct_cli_opts *o,
@@ -322,17 +381,27 @@ int ct_cli_analyze(const struct ct_config *cfg, const struct ct_cli_opts *o,
 		   FILE *out)
 {
 	struct ct_summarizer *sum = NULL;
+	struct ct_cli_analyzer a = { NULL, NULL, "" };
+	bool llm = o->summarizer && strcmp(o->summarizer, "llm") == 0;
 	int rc;
 
-	if (o->noperands) {
-		ct_cli_error("usage: convtrack analyze < lines of {\"turns\": ...}");
+	if (o->noperands || (o->summarizer && !llm &&
+			     strcmp(o->summarizer, "rules") != 0)) {
+		ct_cli_error("usage: convtrack analyze [--summarizer rules|llm] "
+			     "< lines of {\"turns\": ...}");
 		return CT_CLI_USAGE;
 	}
 	if (ct_summarizer_new(cfg->text_default_country_code, &sum) < 0) {
 		ct_cli_error("cannot load the text models");
 		return CT_CLI_NOT_FOUND;
 	}
-	rc = ct_cli_analyze_stream(sum, stdin, out);
+	a.sum = sum;
+	if (llm && ct_cli_analyze_llm_new(cfg, &a) < 0) {
+		ct_summarizer_free(sum);
+		return CT_CLI_USAGE;
+	}
+	rc = ct_cli_text_loop(stdin, out, &a, true);
+	ct_llm_free(a.llm);
 	ct_summarizer_free(sum);
 	return rc;
 }

@@ -101,6 +101,19 @@ struct ct_config {
 
 	/* summary, sessions (EVENTS.md section 7) */
 	int summary_grace_ms;          /* summary.grace_ms, 2000, 0..3600000 */
+	/* summary.llm: LLM summaries, off by default (convtrack/llm.h) */
+	int summary_llm_enabled;          /* summary.llm.enabled, false */
+	char *summary_llm_endpoint;       /* summary.llm.endpoint, "" */
+	char *summary_llm_model;          /* summary.llm.model, "" */
+	char *summary_llm_api_key_file;   /* summary.llm.api_key_file, "" */
+	char *summary_llm_api_key_header; /* summary.llm.api_key_header, "" */
+	int summary_llm_timeout_ms;       /* summary.llm.timeout_ms, 20000 */
+	int summary_llm_max_concurrency;  /* summary.llm.max_concurrency, 4 */
+	int summary_llm_max_input_chars;  /* summary.llm.max_input_chars, 24000 */
+	int summary_llm_max_retries;      /* summary.llm.max_retries, 2 */
+	int summary_llm_daily_token_budget; /* summary.llm.daily_token_budget, 0: none */
+	int summary_llm_mask_contacts;    /* summary.llm.mask_contacts, false */
+	char *summary_llm_api_key;        /* read from api_key_file (secret) */
 	int sessions_stale_after_s;    /* sessions.stale_after_s, 1800, 1..2592000 */
 	int sessions_sweep_interval_s; /* sessions.sweep_interval_s, 30, 1..86400 */
 

@@ -50,9 +50,11 @@ char *ct_event_out_summary(const struct ct_summary *s,
  * summary_generated that the text determines (summary, extracted_info,
  * sentiment, resolution_status, topics, message_count, and
  * duration_seconds when has_duration), the conversation's sentiment_score
- * behind sentiment, and summarizer.  One line of JSON, malloc'd; NULL when
- * out of memory.
+ * behind sentiment, and summarizer (NULL: CT_SUMMARIZER_NAME), and with
+ * llm_fallback (when not NULL) why an LLM's answer was not used.  One line
+ * of JSON, malloc'd; NULL when out of memory.
  */
-char *ct_event_out_analysis(const struct ct_summary *s, bool has_duration);
+char *ct_event_out_analysis(const struct ct_summary *s, bool has_duration,
+			    const char *summarizer, const char *llm_fallback);
 
 #endif

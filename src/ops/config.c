@@ -89,6 +89,11 @@ void ct_config_free(struct ct_config *cfg)
 			       strlen(cfg->postgres_password));
 		free(cfg->postgres_password);
 	}
+	if (cfg->summary_llm_api_key) {
+		explicit_bzero(cfg->summary_llm_api_key,
+			       strlen(cfg->summary_llm_api_key));
+		free(cfg->summary_llm_api_key);
+	}
 	free(cfg);
 }
 

@@ -91,6 +91,11 @@ int ct_cfg_secret_files(struct ct_cfg_ctx *ctx)
 		if (rc < 0)
 			return ct_cfg_fail(ctx, "out of memory");
 	}
+	if (cfg->summary_llm_api_key_file && *cfg->summary_llm_api_key_file &&
+	    ct_cfg_read_secret(ctx, "summary.llm.api_key_file",
+			       cfg->summary_llm_api_key_file,
+			       &cfg->summary_llm_api_key) < 0)
+		return -1;
 	if (cfg->redact_hash_key_file && *cfg->redact_hash_key_file) {
 		if (cfg->redact_hash_key && *cfg->redact_hash_key)
 			return ct_cfg_fail(ctx, "redact.hash_key_file and "

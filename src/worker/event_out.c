@@ -172,7 +172,8 @@ char *ct_event_out_summary(const struct ct_summary *s,
 	return out;
 }
 
-char *ct_event_out_analysis(const struct ct_summary *s, bool has_duration)
+char *ct_event_out_analysis(const struct ct_summary *s, bool has_duration,
+			    const char *summarizer, const char *llm_fallback)
 {
 	static const struct ct_event_out_meta none = { 0 };
 	yajl_gen g = yajl_gen_alloc(NULL);
@@ -198,7 +199,9 @@ char *ct_event_out_analysis(const struct ct_summary *s, bool has_duration)
 	yajl_gen_integer(g, (long long)s->message_count);
 	if (has_duration)
 		ct_out_key_num(g, "duration_seconds", s->duration_seconds);
-	ct_out_key_str(g, "summarizer", CT_SUMMARIZER_NAME);
+	ct_out_key_str(g, "summarizer", summarizer ? summarizer : CT_SUMMARIZER_NAME);
+	if (llm_fallback)
+		ct_out_key_str(g, "llm_fallback", llm_fallback);
 	yajl_gen_map_close(g);
 	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok) {
 		out = malloc(len + 1);

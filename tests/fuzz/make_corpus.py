@@ -19,6 +19,8 @@ from the project's own fixtures, so that every seed is a real input:
   fuzz_serve          requests of every route of the caller API (right,
                       wrong and unauthorized ones), references and cursors
   fuzz_dltool         the headers of dead-lettered records
+  fuzz_llm            chat-completions answers: valid, refused, each field
+                      wrong (the cases of tests/llm_server.py)
 
 It also writes the dictionaries (tests/fuzz/dict/<target>.dict): JSON
 tokens and the contract's field names, the configuration's keys (read from
@@ -324,6 +326,28 @@ def serve_corpus():
         c.add("parsers %d" % i, b"\1" + ref.encode() + b"\0" + cursor.encode())
 
 
+def llm_corpus():
+    c = Corpus("fuzz_llm")
+    good = {"summary": "The caller reported a stolen card.", "user_name": None,
+            "primary_intent": "card_lost_stolen", "topics": ["card_blocked"],
+            "sentiment": "neutral", "resolution_status": "resolved"}
+
+    def body(content, refusal=None):
+        return json.dumps({"choices": [{"message": {
+            "role": "assistant", "content": content, "refusal": refusal}}],
+            "usage": {"prompt_tokens": 12, "completion_tokens": 5}}).encode()
+    c.add("valid", body(json.dumps(good)))
+    c.add("named", body(json.dumps(dict(good, user_name="Jo", topics=[]))))
+    c.add("refusal", body(None, "I cannot help with that."))
+    c.add("not json content", body("Here is the summary: lost card."))
+    c.add("missing field", body(json.dumps({k: v for k, v in good.items()
+                                            if k != "topics"})))
+    c.add("unknown topic", body(json.dumps(dict(good, primary_intent="x"))))
+    c.add("bad enum", body(json.dumps(dict(good, sentiment="happy"))))
+    c.add("no choices", b'{"choices": []}')
+    c.add("error", b'{"error": {"message": "overloaded"}}')
+
+
 def dltool_corpus():
     c = Corpus("fuzz_dltool")
     reasons = ["not_json", "missing_field:session_id", "oversize_record",
@@ -413,6 +437,12 @@ def dictionaries():
         "device%3A", "username%3A", "phone%3A", "email%3A", "profile%3A",
         "session%3A", "%2B263", "%40", "%2F", "%00", "?limit=", "&cursor=",
         '{"text": "', '{"texts": ["', '"]}', '"}'] + JSON)
+    write_dict("fuzz_llm", JSON + [
+        '"choices":', '"message":', '"content":', '"refusal":', '"usage":',
+        '"prompt_tokens":', '"summary":', '"user_name":', '"primary_intent":',
+        '"topics":', '"sentiment":', '"resolution_status":', '"positive"',
+        '"neutral"', '"negative"', '"resolved"', '"escalated"', '"incomplete"',
+        '"card_lost_stolen"', '"pin"', '\\"'])
     write_dict("fuzz_dltool", [
         "convtrack-error=", "convtrack-source-topic=", "convtrack-source-partition=",
         "convtrack-source-offset=", "convtrack-redacted=", "true", "false", "\n",
@@ -437,6 +467,7 @@ def main():
     ctkafka_corpus()
     http_corpus()
     serve_corpus()
+    llm_corpus()
     dltool_corpus()
     total = 0
     for d in sorted(glob.glob(os.path.join(HERE, "corpus", "*"))):

@@ -30,7 +30,7 @@ import re
 import subprocess
 import sys
 
-LAYERS = ["core", "text", "store", "ops", "kafka", "worker", "api"]
+LAYERS = ["core", "text", "store", "ops", "kafka", "worker", "api", "llm"]
 TOP = "top"  # src/main.c, src/cli.c
 
 # Which layers' headers each layer may include (itself and below).
@@ -42,6 +42,7 @@ ALLOWED = {
     "kafka": {"core", "ops", "kafka"},
     "worker": {"core", "text", "store", "ops", "kafka", "worker"},
     "api": {"core", "text", "store", "ops", "api"},
+    "llm": {"core", "text", "llm"},
     TOP: set(LAYERS) | {TOP},
 }
 
@@ -52,13 +53,14 @@ THIRD_PARTY = {
     "librdkafka": {"kafka"},
     "microhttpd.h": {"ops"},
     "libconfig.h": {"ops"},
-    "yajl": {"core", "worker", "api", TOP},
+    "yajl": {"core", "worker", "api", "llm", TOP},
+    "curl": {"llm"},
     "uuid": {"core"},
     "openssl": {"core"},
 }
 
 # Libraries the pure layers' tests must not link or need.
-FORBIDDEN_LIBS = ["libpq", "librdkafka", "libmicrohttpd", "libconfig"]
+FORBIDDEN_LIBS = ["libpq", "librdkafka", "libmicrohttpd", "libconfig", "libcurl"]
 
 failures = []
 
