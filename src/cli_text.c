@@ -18,6 +18,7 @@
 #include "convtrack/codec.h"
 #include "convtrack/event_out.h"
 #include "convtrack/llm.h"
+#include "convtrack/llm_pool.h"
 #include "convtrack/sentiment.h"
 #include "convtrack/summarizer.h"
 #include "convtrack/topics.h"
@@ -333,19 +334,10 @@ int ct_cli_analyze_stream(const struct ct_summarizer *sum, FILE *in,
 static int ct_cli_analyze_llm_new(const struct ct_config *cfg,
 				  struct ct_cli_analyzer *a)
 {
-	struct ct_llm_opts o = {
-		.endpoint = cfg->summary_llm_endpoint,
-		.model = cfg->summary_llm_model,
-		.api_key = cfg->summary_llm_api_key,
-		.api_key_header = cfg->summary_llm_api_key_header,
-		.timeout_ms = cfg->summary_llm_timeout_ms,
-		.max_retries = cfg->summary_llm_max_retries,
-		.max_input_chars = cfg->summary_llm_max_input_chars,
-		.mask_contacts = cfg->summary_llm_mask_contacts,
-		.default_cc = cfg->text_default_country_code,
-	};
+	struct ct_llm_opts o;
 	char err[256];
 
+	ct_llm_pool_opts(cfg, &o);
 	if (ct_llm_new(&o, &a->llm, err, sizeof(err)) < 0) {
 		ct_cli_error("%s", err);
 		return -1;

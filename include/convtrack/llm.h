@@ -122,4 +122,26 @@ void ct_llm_free(struct ct_llm *l);
 enum ct_llm_reason ct_llm_ask(struct ct_llm *l, const struct ct_turn *turns,
 			      size_t n, struct ct_llm_answer *out, int *attempts);
 
+/*
+ * The request ct_llm_ask() would send for the n turns (redacted, built):
+ * what a stored result is keyed by.  malloc'd, NULL when out of memory.
+ */
+char *ct_llm_request_for(struct ct_llm *l, const struct ct_turn *turns,
+			 size_t n);
+
+/* ct_llm_ask() with the request already built by ct_llm_request_for(). */
+enum ct_llm_reason ct_llm_ask_body(struct ct_llm *l, const char *body,
+				   struct ct_llm_answer *out, int *attempts);
+
+/* The six fields of a as one JSON object (what is stored); malloc'd. */
+char *ct_llm_answer_json(const struct ct_llm_answer *a);
+
+/*
+ * Reads the six fields' JSON object (the message content of an answer, or
+ * what ct_llm_answer_json() wrote) into out, as strictly as an answer.
+ */
+enum ct_llm_reason ct_llm_content_parse(const char *content,
+					struct ct_llm_answer *out,
+					const char **why);
+
 #endif

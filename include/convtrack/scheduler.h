@@ -52,6 +52,17 @@ enum ct_repo_status ct_scheduler_resummarize(struct ct_scheduler *sw,
 					     bool dry_run, bool *changed)
 	__attribute__((warn_unused_result));
 
+/*
+ * Turns on LLM summaries (summary.llm.*, docs/llm-summaries.md): starts
+ * the LLM threads; from then on a due summary takes the model's six
+ * fields when it answered well for that input, the rules' otherwise, and
+ * waits (deferred, never blocking a tick) while it is being asked.
+ * `convtrack resummarize` does not call it: it recomputes with the rules.
+ * Returns 0, or -1 with a message in err.
+ */
+int ct_scheduler_enable_llm(struct ct_scheduler *sw, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
 /* Frees sw.  Does nothing when sw is NULL. */
 void ct_scheduler_free(struct ct_scheduler *sw);
 

@@ -251,21 +251,49 @@ static long ct_llm_post(struct ct_llm *l, const char *body, struct ct_llm_body *
 	return status;
 }
 
-enum ct_llm_reason ct_llm_ask(struct ct_llm *l, const struct ct_turn *turns,
-			      size_t n, struct ct_llm_answer *out, int *attempts)
+char *ct_llm_request_for(struct ct_llm *l, const struct ct_turn *turns, size_t n)
 {
 	struct ct_redact_result *res = calloc(n + 1, sizeof(*res));
 	struct ct_turn *red = calloc(n + 1, sizeof(*red));
-	enum ct_llm_reason reason = CT_LLM_ERROR;
 	char *body = NULL;
-	int attempt, made = 0;
 	size_t i;
+
+	if (res && red && ct_llm_redact(l, turns, n, red, res) == 0)
+		body = ct_llm_request_json(&l->o, red, n);
+	for (i = 0; res && i < n; i++)
+		ct_redact_result_clear(&res[i]);
+	free(res);
+	free(red);
+	return body;
+}
+
+enum ct_llm_reason ct_llm_ask(struct ct_llm *l, const struct ct_turn *turns,
+			      size_t n, struct ct_llm_answer *out, int *attempts)
+{
+	char *body = ct_llm_request_for(l, turns, n);
+	enum ct_llm_reason r;
+
+	if (!body) {
+		memset(out, 0, sizeof(*out));
+		out->primary_intent = -1;
+		if (attempts)
+			*attempts = 0;
+		return CT_LLM_ERROR;
+	}
+	r = ct_llm_ask_body(l, body, out, attempts);
+	free(body);
+	return r;
+}
+
+enum ct_llm_reason ct_llm_ask_body(struct ct_llm *l, const char *body,
+				   struct ct_llm_answer *out, int *attempts)
+{
+	enum ct_llm_reason reason = CT_LLM_ERROR;
+	int attempt, made = 0;
 
 	memset(out, 0, sizeof(*out));
 	out->primary_intent = -1;
-	if (!res || !red || ct_llm_redact(l, turns, n, red, res) < 0 ||
-	    !(body = ct_llm_request_json(&l->o, red, n)))
-		goto out_free;
+	out->tokens_in = out->tokens_out = -1;
 	for (attempt = 0; attempt <= l->o.max_retries; attempt++) {
 		struct ct_llm_body b = { .retry_after = -1 };
 		const char *why = NULL;
@@ -274,7 +302,6 @@ enum ct_llm_reason ct_llm_ask(struct ct_llm *l, const struct ct_turn *turns,
 
 		made++;
 		status = ct_llm_post(l, body, &b, &reason);
-
 		if (status >= 200 && status < 300) {
 			reason = ct_llm_answer_parse(b.buf ? b.buf : "", b.len, out, &why);
 			free(b.buf);
@@ -303,13 +330,7 @@ enum ct_llm_reason ct_llm_ask(struct ct_llm *l, const struct ct_turn *turns,
 						: ct_backoff_ms(200, 5000, attempt));
 		}
 	}
-out_free:
 	if (attempts)
 		*attempts = made;
-	for (i = 0; res && i < n; i++)
-		ct_redact_result_clear(&res[i]);
-	free(res);
-	free(red);
-	free(body);
 	return reason;
 }

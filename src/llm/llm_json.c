@@ -333,7 +333,7 @@ enum ct_llm_reason ct_llm_answer_parse(const char *body, size_t len,
 {
 	const char *cpath[] = { "choices", NULL };
 	const char *dummy;
-	yajl_val resp, choices, msg, content, refusal, doc;
+	yajl_val resp, choices, msg, content, refusal;
 	enum ct_llm_reason r;
 	char *copy, err[128];
 
@@ -375,14 +375,13 @@ enum ct_llm_reason ct_llm_answer_parse(const char *body, size_t len,
 		*why = "no choices[0].message.content";
 		return CT_LLM_INVALID_JSON;
 	}
-	doc = yajl_tree_parse(YAJL_GET_STRING(content), err, sizeof(err));
-	if (!doc) {
-		yajl_tree_free(resp);
-		*why = "the message is not JSON";
-		return CT_LLM_INVALID_JSON;
+	{
+		long in = out->tokens_in, o = out->tokens_out;
+
+		r = ct_llm_content_parse(YAJL_GET_STRING(content), out, why);
+		out->tokens_in = in;
+		out->tokens_out = o;
 	}
-	r = ct_llm_fields(doc, out, why);
-	yajl_tree_free(doc);
 	yajl_tree_free(resp);
 	if (r != CT_LLM_OK) {
 		long in = out->tokens_in, o = out->tokens_out;
@@ -392,6 +391,73 @@ enum ct_llm_reason ct_llm_answer_parse(const char *body, size_t len,
 		out->tokens_out = o;
 	}
 	return r;
+}
+
+enum ct_llm_reason ct_llm_content_parse(const char *content,
+					struct ct_llm_answer *out,
+					const char **why)
+{
+	const char *dummy;
+	char err[128];
+	yajl_val doc;
+	enum ct_llm_reason r;
+
+	why = why ? why : &dummy;
+	memset(out, 0, sizeof(*out));
+	out->primary_intent = -1;
+	out->tokens_in = out->tokens_out = -1;
+	doc = yajl_tree_parse(content, err, sizeof(err));
+	if (!doc) {
+		*why = "the message is not JSON";
+		return CT_LLM_INVALID_JSON;
+	}
+	r = ct_llm_fields(doc, out, why);
+	yajl_tree_free(doc);
+	if (r != CT_LLM_OK)
+		ct_llm_answer_clear(out);
+	return r;
+}
+
+char *ct_llm_answer_json(const struct ct_llm_answer *a)
+{
+	yajl_gen g = yajl_gen_alloc(NULL);
+	const unsigned char *buf;
+	char *out = NULL;
+	size_t len, i;
+
+	if (!g)
+		return NULL;
+	yajl_gen_map_open(g);
+	ct_llm_str(g, "summary");
+	ct_llm_str(g, a->summary ? a->summary : "");
+	ct_llm_str(g, "user_name");
+	if (a->user_name[0])
+		ct_llm_str(g, a->user_name);
+	else
+		yajl_gen_null(g);
+	ct_llm_str(g, "primary_intent");
+	if (a->primary_intent >= 0)
+		ct_llm_str(g, ct_topics_name((size_t)a->primary_intent));
+	else
+		yajl_gen_null(g);
+	ct_llm_str(g, "topics");
+	yajl_gen_array_open(g);
+	for (i = 0; i < ct_topics_count(); i++)
+		if (a->topics & (UINT64_C(1) << i))
+			ct_llm_str(g, ct_topics_name(i));
+	yajl_gen_array_close(g);
+	ct_llm_str(g, "sentiment");
+	ct_llm_str(g, a->sentiment ? a->sentiment : "neutral");
+	ct_llm_str(g, "resolution_status");
+	ct_llm_str(g, a->resolution ? a->resolution : "incomplete");
+	yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+	    (out = malloc(len + 1))) {
+		memcpy(out, buf, len);
+		out[len] = '\0';
+	}
+	yajl_gen_free(g);
+	return out;
 }
 
 void ct_llm_answer_clear(struct ct_llm_answer *a)

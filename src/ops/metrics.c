@@ -18,6 +18,8 @@ static const double ct_metrics_batch_buckets[] = {
 	1, 10, 50, 100, 500, 1000, 2500, 5000, 10000 };
 static const double ct_metrics_seconds_buckets[] = {
 	0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10 };
+static const double ct_metrics_llm_buckets[] = {
+	0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60 };
 static const double ct_metrics_api_buckets[] = {
 	0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1 };
 
@@ -85,6 +87,19 @@ static const struct ct_metric_def {
 	{ "convtrack_summaries_skipped_purged_total", CT_COUNTER,
 	  "Due summaries not recomputed because retention purged the text.",
 	  NULL, 0 },
+	{ "convtrack_llm_requests_total", CT_COUNTER,
+	  "LLM summary requests by outcome (ok or why the rules' summary was "
+	  "used).", NULL, 0 },
+	{ "convtrack_llm_request_seconds", CT_HISTOGRAM,
+	  "Time to ask the model about one input, retries included.",
+	  ct_metrics_llm_buckets,
+	  sizeof(ct_metrics_llm_buckets) / sizeof(double) },
+	{ "convtrack_llm_tokens_total", CT_COUNTER,
+	  "Tokens the model reported, by direction (in, out).", NULL, 0 },
+	{ "convtrack_llm_fallbacks_total", CT_COUNTER,
+	  "Summaries left to the rules, by reason.", NULL, 0 },
+	{ "convtrack_llm_budget_left", CT_GAUGE,
+	  "Tokens left of summary.llm.daily_token_budget today (UTC).", NULL, 0 },
 	{ "convtrack_api_requests_total", CT_COUNTER,
 	  "Caller API (convtrack serve) requests answered, by route template "
 	  "and status.", NULL, 0 },

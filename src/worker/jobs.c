@@ -41,6 +41,8 @@ int ct_jobs_new(const struct ct_config *cfg, struct ct_jobs **out, char *err,
 		return -1;
 	}
 	if (ct_scheduler_new(cfg, &j->scheduler, err, errlen) < 0 ||
+	    (cfg->summary_llm_enabled &&
+	     ct_scheduler_enable_llm(j->scheduler, err, errlen) < 0) ||
 	    ct_publisher_new(cfg, &j->publisher, err, errlen) < 0 ||
 	    ct_retention_new(cfg, &j->retention, err, errlen) < 0) {
 		ct_jobs_free(j);

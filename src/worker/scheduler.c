@@ -7,11 +7,16 @@
 #include <time.h>
 
 #include "convtrack/clock.h"
+#include "convtrack/codec.h"
 #include "convtrack/event_out.h"
+#include "convtrack/hmac.h"
 #include "convtrack/ids.h"
+#include "convtrack/llm.h"
+#include "convtrack/llm_pool.h"
 #include "convtrack/log.h"
 #include "convtrack/metrics.h"
 #include "convtrack/summarizer.h"
+#include "convtrack/repo_llm.h"
 #include "convtrack/scheduler.h"
 
 /* Sessions summarized per tick, stale sessions ended per sweep. */
@@ -22,6 +27,11 @@ struct ct_scheduler {
 	const struct ct_config *cfg;
 	struct ct_summarizer *summarizer;
 	int64_t next_sweep_ms;
+	/* LLM summaries (ct_scheduler_enable_llm()), else NULL */
+	struct ct_llm *llm;        /* builds requests: what results are keyed by */
+	struct ct_llm_pool *pool;  /* asks */
+	char llm_name[160];        /* "llm:<model>" */
+	int64_t llm_deadline_ms;   /* from asking to the rules' summary */
 };
 
 static int64_t ct_scheduler_wall_us(void)
@@ -49,10 +59,31 @@ int ct_scheduler_new(const struct ct_config *cfg, struct ct_scheduler **out,
 	return 0;
 }
 
+int ct_scheduler_enable_llm(struct ct_scheduler *sw, char *err, size_t errlen)
+{
+	const struct ct_config *cfg = sw->cfg;
+	struct ct_llm_opts o;
+
+	ct_llm_pool_opts(cfg, &o);
+
+	if (ct_llm_new(&o, &sw->llm, err, errlen) < 0 ||
+	    ct_llm_pool_new(cfg, &sw->pool, err, errlen) < 0)
+		return -1;
+	snprintf(sw->llm_name, sizeof(sw->llm_name), "llm:%.150s",
+		 cfg->summary_llm_model);
+	/* every attempt, the backoffs between them, and a second to store */
+	sw->llm_deadline_ms = (int64_t)cfg->summary_llm_timeout_ms *
+				      (cfg->summary_llm_max_retries + 1) +
+			      (int64_t)cfg->summary_llm_max_retries * 5000 + 1000;
+	return 0;
+}
+
 void ct_scheduler_free(struct ct_scheduler *sw)
 {
 	if (!sw)
 		return;
+	ct_llm_pool_free(sw->pool);
+	ct_llm_free(sw->llm);
 	ct_summarizer_free(sw->summarizer);
 	free(sw);
 }
@@ -66,23 +97,31 @@ static enum ct_text_speaker ct_scheduler_speaker(enum ct_role role)
 	return CT_SPEAKER_OTHER;
 }
 
+/* The turns of a loaded job (texts borrowed from it); NULL: no memory. */
+static struct ct_turn *ct_scheduler_turns(const struct ct_repo_summary_job *job)
+{
+	struct ct_turn *turns = calloc(job->nmessages + 1, sizeof(*turns));
+	size_t i;
+
+	for (i = 0; turns && i < job->nmessages; i++) {
+		turns[i].speaker = ct_scheduler_speaker(job->messages[i].role);
+		turns[i].text = job->messages[i].content;
+		turns[i].len = job->messages[i].len;
+	}
+	return turns;
+}
+
 /* Computes the summary of a loaded job. */
 static int ct_scheduler_compute(struct ct_scheduler *sw,
 			      const struct ct_repo_summary_job *job,
 			      struct ct_summary *sum)
 {
-	struct ct_turn *turns = calloc(job->nmessages + 1, sizeof(*turns));
+	struct ct_turn *turns = ct_scheduler_turns(job);
 	struct ct_summary_input in = { 0 };
-	size_t i;
 	int rc;
 
 	if (!turns)
 		return -1;
-	for (i = 0; i < job->nmessages; i++) {
-		turns[i].speaker = ct_scheduler_speaker(job->messages[i].role);
-		turns[i].text = job->messages[i].content;
-		turns[i].len = job->messages[i].len;
-	}
 	in.turns = turns;
 	in.nturns = job->nmessages;
 	in.message_count = job->nmessages;
@@ -104,7 +143,8 @@ static int ct_scheduler_compute(struct ct_scheduler *sw,
  */
 static enum ct_repo_status ct_scheduler_store(struct ct_repo *repo,
 					    struct ct_repo_summary_job *job,
-					    const struct ct_summary *sum, bool dry_run,
+					    const struct ct_summary *sum,
+					    const char *summarizer, bool dry_run,
 					    int *versions)
 {
 	struct ct_event_out_candidate cands[CT_REPO_MAX_CANDIDATES];
@@ -125,7 +165,7 @@ static enum ct_repo_status ct_scheduler_store(struct ct_repo *repo,
 	meta.profile_type = job->has_profile ? job->profile_type : NULL;
 	meta.candidates = cands;
 	meta.ncandidates = job->ncandidates;
-	meta.summarizer = CT_SUMMARIZER_NAME;
+	meta.summarizer = summarizer;
 	value = ct_event_out_summary(sum, &meta, NULL, 0, 0);
 	if (!value) {
 		ct_repo_summary_abort(repo);
@@ -155,7 +195,7 @@ static enum ct_repo_status ct_scheduler_store(struct ct_repo *repo,
 		return CT_REPO_TRANSIENT;
 	}
 	st = ct_repo_summary_commit(repo, job, value, job->prev_version + 1,
-				    event_id, event, CT_SUMMARIZER_NAME);
+				    event_id, event, summarizer);
 	if (st == CT_REPO_OK) {
 		(*versions)++;
 		ct_metrics_inc("convtrack_summaries_generated_total", NULL, 1);
@@ -164,6 +204,75 @@ static enum ct_repo_status ct_scheduler_store(struct ct_repo *repo,
 	}
 	free(value);
 	free(event);
+	return st;
+}
+
+/* What the LLM step decided for a summary. */
+enum ct_scheduler_llm {
+	CT_SCHED_LLM_WRITE = 0, /* write sum (the model's fields or the rules') */
+	CT_SCHED_LLM_LATER,     /* the transaction is over: nothing to write now */
+};
+
+/*
+ * The LLM step, inside the summary's transaction: the stored result for
+ * this input when there is one (the model's six fields over the rules', or
+ * a failure: the rules' summary stays), else the request is stored as
+ * pending, handed to the LLM threads and the summary deferred to the
+ * deadline.  *summarizer is set to what wrote sum.
+ */
+static enum ct_repo_status ct_scheduler_llm_step(struct ct_scheduler *sw,
+						 struct ct_repo *repo,
+						 struct ct_repo_summary_job *job,
+						 struct ct_summary *sum,
+						 const char **summarizer,
+						 enum ct_scheduler_llm *what)
+{
+	struct ct_turn *turns = ct_scheduler_turns(job);
+	unsigned char md[CT_HMAC_SIZE];
+	char hash[CT_REPO_LLM_HASH_LEN], label[64];
+	struct ct_repo_llm_claim c;
+	struct ct_llm_answer a;
+	enum ct_repo_status st;
+	char *body = turns ? ct_llm_request_for(sw->llm, turns, job->nmessages)
+			   : NULL;
+
+	*what = CT_SCHED_LLM_WRITE;
+	free(turns);
+	if (!body || ct_sha256(body, strlen(body), md) < 0) {
+		free(body);
+		ct_repo_summary_abort(repo);
+		return CT_REPO_TRANSIENT;
+	}
+	ct_hex_encode(md, sizeof(md), hash);
+	st = ct_repo_llm_claim(repo, job, hash, sw->cfg->summary_llm_model,
+			       ct_llm_prompt_version(), sw->llm_deadline_ms,
+			       sw->cfg->summary_llm_daily_token_budget, &c);
+	if (st != CT_REPO_OK) {
+		free(body);
+		ct_repo_summary_abort(repo);
+		return st;
+	}
+	if (c.state == CT_REPO_LLM_ASK || c.state == CT_REPO_LLM_WAIT) {
+		*what = CT_SCHED_LLM_LATER;
+		st = ct_repo_summary_defer(repo, job, c.state == CT_REPO_LLM_ASK ?
+						      sw->llm_deadline_ms : c.wait_ms);
+		if (st == CT_REPO_OK && c.state == CT_REPO_LLM_ASK &&
+		    !ct_llm_pool_submit(sw->pool, job->session_id, hash, body))
+			ct_log(CT_LOG_WARN, "llm: queue full: session %s gets the "
+			       "rules' summary at its deadline", job->session_id);
+	} else if (strcmp(c.outcome, "ok") == 0 && c.content &&
+		   ct_llm_content_parse(c.content, &a, NULL) == CT_LLM_OK) {
+		if (ct_llm_answer_apply(&a, sum) == 0)
+			*summarizer = sw->llm_name;
+		ct_llm_answer_clear(&a);
+	} else if (strcmp(c.outcome, "timeout") == 0 ||
+		   strcmp(c.outcome, "budget") == 0) {
+		/* decided here, not by an LLM thread: count it here */
+		ct_metrics_label(label, sizeof(label), "reason", c.outcome);
+		ct_metrics_inc("convtrack_llm_fallbacks_total", label, 1);
+	}
+	ct_repo_llm_claim_clear(&c);
+	free(body);
 	return st;
 }
 
@@ -180,6 +289,8 @@ static enum ct_repo_status ct_scheduler_summarize(struct ct_scheduler *sw,
 {
 	struct ct_repo_summary_job job;
 	const char *phones[CT_EXTRACT_ITEMS_MAX], *emails[CT_EXTRACT_ITEMS_MAX];
+	const char *summarizer = CT_SUMMARIZER_NAME;
+	enum ct_scheduler_llm what = CT_SCHED_LLM_WRITE;
 	struct ct_summary sum;
 	enum ct_repo_status st;
 	size_t i;
@@ -202,11 +313,18 @@ static enum ct_repo_status ct_scheduler_summarize(struct ct_scheduler *sw,
 		emails[i] = sum.emails[i];
 	st = ct_repo_summary_contacts(repo, &job, phones, sum.n_phones, emails,
 				      sum.n_emails);
-	if (st == CT_REPO_OK)
-		st = ct_scheduler_store(repo, &job, &sum, dry_run,
-					&stats->versions);
-	else
+	if (st == CT_REPO_OK && sw->llm && !dry_run)
+		st = ct_scheduler_llm_step(sw, repo, &job, &sum, &summarizer, &what);
+	else if (st != CT_REPO_OK)
 		ct_repo_summary_abort(repo);
+	if (st == CT_REPO_OK && what == CT_SCHED_LLM_LATER) {
+		ct_summary_clear(&sum);
+		ct_repo_summary_job_clear(&job);
+		return st;
+	}
+	if (st == CT_REPO_OK)
+		st = ct_scheduler_store(repo, &job, &sum, summarizer, dry_run,
+					&stats->versions);
 	if (st == CT_REPO_OK)
 		stats->summarized++;
 	ct_summary_clear(&sum);

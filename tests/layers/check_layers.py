@@ -40,7 +40,7 @@ ALLOWED = {
     "store": {"core", "store"},
     "ops": {"core", "ops"},
     "kafka": {"core", "ops", "kafka"},
-    "worker": {"core", "text", "store", "ops", "kafka", "worker"},
+    "worker": {"core", "text", "store", "ops", "kafka", "worker", "llm"},
     "api": {"core", "text", "store", "ops", "api"},
     "llm": {"core", "text", "llm"},
     TOP: set(LAYERS) | {TOP},
