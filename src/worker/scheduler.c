@@ -207,6 +207,17 @@ static enum ct_repo_status ct_scheduler_store(struct ct_repo *repo,
 	return st;
 }
 
+/* True when the caller said something in the loaded job. */
+static bool ct_scheduler_caller_spoke(const struct ct_repo_summary_job *job)
+{
+	size_t i;
+
+	for (i = 0; i < job->nmessages; i++)
+		if (job->messages[i].role == CT_ROLE_USER && job->messages[i].len)
+			return true;
+	return false;
+}
+
 /* What the LLM step decided for a summary. */
 enum ct_scheduler_llm {
 	CT_SCHED_LLM_WRITE = 0, /* write sum (the model's fields or the rules') */
@@ -238,6 +249,11 @@ static enum ct_repo_status ct_scheduler_llm_step(struct ct_scheduler *sw,
 
 	*what = CT_SCHED_LLM_WRITE;
 	free(turns);
+	if (!ct_scheduler_caller_spoke(job)) {
+		/* nothing of the caller's yet (out of order): the rules' */
+		free(body);
+		return CT_REPO_OK;
+	}
 	if (!body || ct_sha256(body, strlen(body), md) < 0) {
 		free(body);
 		ct_repo_summary_abort(repo);

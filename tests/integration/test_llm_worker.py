@@ -58,7 +58,10 @@ class LlmServer:
 
 
 def llm_env(srv, extra=None):
-    e = {"CONVTRACK_SUMMARY_GRACE_MS": "200",
+    # a grace that lets the four topics' events of a call all arrive
+    # before its summary (else an early summary of part of the call asks
+    # the model too, as it should, and the request counts vary)
+    e = {"CONVTRACK_SUMMARY_GRACE_MS": "1500",
          "CONVTRACK_SUMMARY_LLM_ENABLED": "true",
          "CONVTRACK_SUMMARY_LLM_ENDPOINT": "http://127.0.0.1:%d/v1" % srv.port,
          "CONVTRACK_SUMMARY_LLM_MODEL": MODEL,
@@ -84,8 +87,10 @@ def summary_of(c, sid):
 
 
 def outcome_of(c, sid):
-    return ctlib.psql(c.db, "SELECT string_agg(outcome, ',') FROM "
-                      "llm_summary_results WHERE session_id = '%s'" % sid).strip()
+    """The outcome of the session's latest input."""
+    return ctlib.psql(c.db, "SELECT outcome FROM llm_summary_results WHERE "
+                      "session_id = '%s' ORDER BY created_at DESC LIMIT 1"
+                      % sid).strip()
 
 
 def published(c, sid):
