@@ -2,7 +2,8 @@
 """LLM summaries in the worker (issue 20) against the real PostgreSQL, the
 mock Kafka cluster and tests/llm_server.py (an OpenAI-compatible server of
 the tests' own): the stored and published summary comes from the model when
-it answers well and from the rules when it fails; no card number, PIN or
+it answers well and from the rules in every failure of an answer (invalid
+JSON, a schema violation, an unknown topic, a refusal, 429, 500, a hang); no card number, PIN or
 OTP reaches the server; events keep being applied while the model hangs,
 and the hanging session gets the rules' summary at its deadline; a
 re-swept session reuses the stored answer (no new request, no new
@@ -106,6 +107,8 @@ def test_llm_summaries():
     srv = LlmServer()
     b = ctlib.Builder(2001)
     s_ok, s_schema, s_hang, s_during = (b.uuid() for _ in range(4))
+    modes = {m: b.uuid() for m in ("invalid_json", "unknown_topic",
+                                   "refusal", "rate_limited", "server_error")}
     try:
         with ctlib.case("llm") as c:
             c.start_worker(llm_env(srv))
@@ -113,7 +116,10 @@ def test_llm_summaries():
                            "My card 4111 1111 1111 1111 was stolen, my PIN is "
                            "4821 and the code you sent me is 739201, block it")
                       + call(b, s_schema, 10, "dev-llm-2",
-                             "Block my card please MOCK:schema"))
+                             "Block my card please MOCK:schema")
+                      + [e for i, (m, sid) in enumerate(sorted(modes.items()))
+                         for e in call(b, sid, 40 + 10 * i, "dev-mode-%d" % i,
+                                       "Block my card MOCK:%s" % m)])
             c.wait_caught_up(60)
             ok = ctlib.wait_for("the model's summary", lambda: summary_of(
                 c, s_ok), 60)
@@ -130,6 +136,21 @@ def test_llm_summaries():
             if not bad[0].startswith("rules-"):
                 raise TestFailure("schema violation used: %r" % bad)
             ctlib.expect_eq("stored outcome", outcome_of(c, s_schema), "schema")
+            # every other failure of an answer: the rules' summary, the reason
+            want = {"invalid_json": "invalid_json",
+                    "unknown_topic": "unknown_topic",
+                    "refusal": "model_refusal", "rate_limited": "rate_limited",
+                    "server_error": "server_error"}
+            for m, sid in sorted(modes.items()):
+                got = ctlib.wait_for("the summary of " + m,
+                                     lambda: summary_of(c, sid), 60)
+                if not got[0].startswith("rules-"):
+                    raise TestFailure("%s: %r" % (m, got))
+                ctlib.expect_eq(m + " outcome", outcome_of(c, sid), want[m])
+                ev = ctlib.wait_for("the event of " + m,
+                                    lambda: published(c, sid), 60)
+                if not ev[-1].get("summarizer", "").startswith("rules-"):
+                    raise TestFailure("%s: event %r" % (m, ev[-1]))
             sent = "\n".join(json.dumps(r["body"]) for r in srv.requests())
             for secret in ("4111", "4821", "739201"):
                 if secret in sent:
