@@ -36,6 +36,7 @@ struct ct_llm_opts {
 	int timeout_ms;             /* per attempt */
 	int max_retries;            /* attempts after the first */
 	int max_input_chars;        /* of the conversation sent; 0: no limit */
+	int total_ms;               /* all attempts and waits; 0: no limit */
 	bool mask_contacts;         /* phone numbers and emails too */
 	const char *default_cc;     /* local phone numbers' calling code */
 };
@@ -115,7 +116,8 @@ void ct_llm_free(struct ct_llm *l);
  * Redacts the n turns, asks the model and validates its answer into out.
  * Timeouts, refused connections, 429 and 5xx are retried up to
  * max_retries times (429 and 503 after their Retry-After, at most 60 s);
- * the timeout is per attempt.  Returns CT_LLM_OK or the reason of the last
+ * the timeout is per attempt, and no retry starts that could not end
+ * within total_ms of the first attempt (when it is set).  Returns CT_LLM_OK or the reason of the last
  * failure; *attempts (may be NULL) says how many requests were made.
  * Thread-safe for one l per thread.
  */

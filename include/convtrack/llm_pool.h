@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "convtrack/config.h"
 
@@ -18,6 +19,13 @@ struct ct_llm_opts;
 
 /* The LLM client options of cfg's summary.llm.* (borrowed from cfg). */
 void ct_llm_pool_opts(const struct ct_config *cfg, struct ct_llm_opts *o);
+
+/*
+ * From asking to the rules' summary: every attempt of summary.llm.*, a
+ * 5 s wait between two, and a second to store the result.  No request
+ * runs longer (total_ms of the clients).
+ */
+int64_t ct_llm_pool_deadline_ms(const struct ct_config *cfg);
 
 /*
  * Starts summary.llm.max_concurrency threads.  Returns 0, or -1 with a

@@ -7,6 +7,7 @@
 #ifndef CONVTRACK_REPO_LLM_H
 #define CONVTRACK_REPO_LLM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "convtrack/repo.h"
@@ -25,6 +26,7 @@ struct ct_repo_llm_claim {
 	char outcome[32];   /* DONE: "ok" or the reason */
 	char *content;      /* DONE and "ok": the six fields' JSON, malloc'd */
 	int64_t wait_ms;    /* WAIT: until the deadline */
+	bool fresh;         /* DONE: decided by this claim (timeout, budget) */
 };
 
 /*
@@ -65,6 +67,16 @@ enum ct_repo_status ct_repo_llm_store(struct ct_repo *repo, const char *session_
 				      const char *hash, const char *outcome,
 				      const char *content, long tokens_in,
 				      long tokens_out, bool *stored)
+	__attribute__((warn_unused_result));
+
+/*
+ * True in *pending when (session, hash) is still pending and younger than
+ * deadline_ms: worth asking (a request that waited in a queue past its
+ * deadline is not sent).
+ */
+enum ct_repo_status ct_repo_llm_pending(struct ct_repo *repo, const char *session_id,
+					const char *hash, int64_t deadline_ms,
+					bool *pending)
 	__attribute__((warn_unused_result));
 
 /* Tokens of the results stored today (UTC), every worker's. */

@@ -290,6 +290,7 @@ enum ct_llm_reason ct_llm_ask_body(struct ct_llm *l, const char *body,
 {
 	enum ct_llm_reason reason = CT_LLM_ERROR;
 	int attempt, made = 0;
+	int64_t t0 = ct_clock_ms();
 
 	memset(out, 0, sizeof(*out));
 	out->primary_intent = -1;
@@ -323,11 +324,17 @@ enum ct_llm_reason ct_llm_ask_body(struct ct_llm *l, const char *body,
 			break;
 		if (attempt < l->o.max_retries) {
 			long wait_s = b.retry_after;
+			int64_t wait_ms;
 
 			if (wait_s > CT_LLM_RETRY_AFTER_MAX)
 				wait_s = CT_LLM_RETRY_AFTER_MAX;
-			ct_sleep_ms(wait_s >= 0 ? wait_s * 1000
-						: ct_backoff_ms(200, 5000, attempt));
+			wait_ms = wait_s >= 0 ? wait_s * 1000
+					      : ct_backoff_ms(200, 5000, attempt);
+			if (l->o.total_ms > 0 &&
+			    ct_clock_ms() - t0 + wait_ms + l->o.timeout_ms >
+				    l->o.total_ms)
+				break; /* it could not end in time */
+			ct_sleep_ms(wait_ms);
 		}
 	}
 	if (attempts)

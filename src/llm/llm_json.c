@@ -76,8 +76,9 @@ static char *ct_llm_transcript(const struct ct_turn *turns, size_t n, int max)
 									     "other";
 
 		p += sprintf(p, "%s: ", who);
-		memcpy(p, turns[i].text, turns[i].len);
-		p += turns[i].len;
+		for (size_t k = 0; k < turns[i].len; k++) /* one line a turn */
+			*p++ = turns[i].text[k] == '\n' || turns[i].text[k] == '\r'
+				       ? ' ' : turns[i].text[k];
 		*p++ = '\n';
 	}
 	*p = '\0';
@@ -91,6 +92,16 @@ static char *ct_llm_transcript(const struct ct_turn *turns, size_t n, int max)
 						   len - start);
 
 			start += k ? k : 1;
+		}
+		/* from the next whole line, so that every line has its role,
+		 * unless the last line alone is too long */
+		{
+			size_t line = start;
+
+			while (line > 0 && line < len && out[line - 1] != '\n')
+				line++;
+			if (line < len)
+				start = line;
 		}
 		memmove(out, out + start, len - start + 1);
 	}
@@ -163,7 +174,7 @@ static void ct_llm_schema(yajl_gen g)
 	ct_llm_prop(g, "summary", "string", false);
 	ct_llm_prop(g, "user_name", "string", true);
 	ct_llm_prop(g, "primary_intent", "string", true);
-	ct_llm_prop(g, "topics", "array", false);
+	ct_llm_prop(g, "topics", "array", false); /* at most 10: checked */
 	ct_llm_enum(g, "sentiment", ct_llm_sentiments);
 	ct_llm_enum(g, "resolution_status", ct_llm_resolutions);
 	yajl_gen_map_close(g);
@@ -251,7 +262,7 @@ static const char *ct_llm_text(yajl_val v, size_t max, bool nullable,
 static enum ct_llm_reason ct_llm_fields(yajl_val doc, struct ct_llm_answer *out,
 					const char **why)
 {
-	const char *summary, *name, *intent, *s;
+	const char *summary, *name = NULL, *intent, *s;
 	yajl_val v[6], topics;
 	size_t i, j;
 
@@ -268,8 +279,11 @@ static enum ct_llm_reason ct_llm_fields(yajl_val doc, struct ct_llm_answer *out,
 			return CT_LLM_SCHEMA;
 		}
 	}
+	if (YAJL_IS_STRING(v[1]) && !*YAJL_GET_STRING(v[1]))
+		v[1] = NULL; /* "" is no name */
 	if ((*why = ct_llm_text(v[0], CT_LLM_SUMMARY_MAX, false, &summary)) ||
-	    (*why = ct_llm_text(v[1], CT_EXTRACT_NAME_LEN - 1, true, &name)) ||
+	    (v[1] && (*why = ct_llm_text(v[1], CT_EXTRACT_NAME_LEN - 1, true,
+					  &name))) ||
 	    (*why = ct_llm_text(v[2], 64, true, &intent)))
 		return CT_LLM_SCHEMA;
 	out->primary_intent = intent ? ct_topics_find(intent) : -1;
@@ -325,7 +339,10 @@ static long ct_llm_usage(yajl_val resp, const char *key)
 	const char *path[] = { "usage", key, NULL };
 	yajl_val v = yajl_tree_get(resp, path, yajl_t_number);
 
-	return v && YAJL_IS_INTEGER(v) ? (long)YAJL_GET_INTEGER(v) : -1;
+	if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0)
+		return -1;
+	return YAJL_GET_INTEGER(v) > 2147483647 ? 2147483647
+						 : (long)YAJL_GET_INTEGER(v);
 }
 
 enum ct_llm_reason ct_llm_answer_parse(const char *body, size_t len,
@@ -365,7 +382,7 @@ enum ct_llm_reason ct_llm_answer_parse(const char *body, size_t len,
 		content = msg ? yajl_tree_get(msg, cp, yajl_t_any) : NULL;
 		refusal = msg ? yajl_tree_get(msg, rp, yajl_t_any) : NULL;
 	}
-	if (refusal && YAJL_IS_STRING(refusal)) {
+	if (refusal && YAJL_IS_STRING(refusal) && *YAJL_GET_STRING(refusal)) {
 		yajl_tree_free(resp);
 		*why = "message.refusal";
 		return CT_LLM_MODEL_REFUSAL;
@@ -442,8 +459,9 @@ char *ct_llm_answer_json(const struct ct_llm_answer *a)
 		yajl_gen_null(g);
 	ct_llm_str(g, "topics");
 	yajl_gen_array_open(g);
+	/* without the primary intent, which reading adds back: at most 10 */
 	for (i = 0; i < ct_topics_count(); i++)
-		if (a->topics & (UINT64_C(1) << i))
+		if ((a->topics & (UINT64_C(1) << i)) && (int)i != a->primary_intent)
 			ct_llm_str(g, ct_topics_name(i));
 	yajl_gen_array_close(g);
 	ct_llm_str(g, "sentiment");

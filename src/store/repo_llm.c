@@ -30,6 +30,31 @@ static enum ct_repo_status ct_repo_llm_today(struct ct_repo *repo, long long *n)
 	return st;
 }
 
+enum ct_repo_status ct_repo_llm_pending(struct ct_repo *repo, const char *session_id,
+					const char *hash, int64_t deadline_ms,
+					bool *pending)
+{
+	char ms[24];
+	const char *p[3] = { session_id, hash, ms };
+	enum ct_repo_status st = ct_repo_ready(repo);
+	PGresult *res = NULL;
+
+	*pending = false;
+	if (st != CT_REPO_OK)
+		return st;
+	snprintf(ms, sizeof(ms), "%lld", (long long)deadline_ms);
+	st = ct_repo_exec(repo,
+			  "SELECT 1 FROM llm_summary_results"
+			  " WHERE session_id = $1::uuid AND input_hash = $2"
+			  "   AND outcome = 'pending' AND created_at >"
+			  "   now() - $3::bigint * interval '1 millisecond'",
+			  3, p, &res);
+	if (st == CT_REPO_OK)
+		*pending = PQntuples(res) == 1;
+	PQclear(res);
+	return st;
+}
+
 enum ct_repo_status ct_repo_llm_tokens_today(struct ct_repo *repo, long long *n)
 {
 	enum ct_repo_status st = ct_repo_ready(repo);
@@ -91,6 +116,7 @@ enum ct_repo_status ct_repo_llm_claim(struct ct_repo *repo,
 			out->wait_ms = deadline_ms - age;
 		} else {
 			out->state = CT_REPO_LLM_DONE;
+			out->fresh = true;
 			snprintf(out->outcome, sizeof(out->outcome), "timeout");
 			st = ct_repo_exec(repo,
 					  "UPDATE llm_summary_results SET outcome ="
@@ -108,6 +134,7 @@ enum ct_repo_status ct_repo_llm_claim(struct ct_repo *repo,
 			return st;
 		if (spent >= daily_budget) {
 			out->state = CT_REPO_LLM_DONE;
+			out->fresh = true;
 			snprintf(out->outcome, sizeof(out->outcome), "budget");
 			return ct_repo_llm_insert(repo, job->session_id, hash, model,
 						  prompt_version, "budget");
@@ -178,6 +205,17 @@ enum ct_repo_status ct_repo_llm_store(struct ct_repo *repo, const char *session_
 				  "UPDATE agent_sessions SET summary_due_at = now()"
 				  " WHERE session_id = $1::uuid"
 				  "   AND summary_due_at IS NOT NULL", 1, p, NULL);
+	} else if (st == CT_REPO_OK) {
+		/* too late to be used, but the tokens were spent: the budget
+		 * counts them */
+		const char *q[4] = { session_id, hash, p[4], p[5] };
+
+		st = ct_repo_exec(repo,
+				  "UPDATE llm_summary_results SET tokens_in ="
+				  "  $3::int, tokens_out = $4::int, updated_at = now()"
+				  " WHERE session_id = $1::uuid AND input_hash = $2"
+				  "   AND tokens_in IS NULL AND tokens_out IS NULL",
+				  4, q, NULL);
 	}
 	PQclear(res);
 	if (st == CT_REPO_OK)

@@ -4,6 +4,7 @@
  * PostgreSQL connection, the result of each request stored as final.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ struct ct_llm_pool {
 	pthread_cond_t more;
 	struct ct_llm_job *head, *tail;
 	size_t queued;
-	bool stop;
+	atomic_bool stop;
 	pthread_t *threads;
 	int nthreads;
 };
@@ -51,6 +52,15 @@ void ct_llm_pool_opts(const struct ct_config *cfg, struct ct_llm_opts *o)
 	o->max_input_chars = cfg->summary_llm_max_input_chars;
 	o->mask_contacts = cfg->summary_llm_mask_contacts;
 	o->default_cc = cfg->text_default_country_code;
+	o->total_ms = ct_llm_pool_deadline_ms(cfg) - 1000;
+}
+
+int64_t ct_llm_pool_deadline_ms(const struct ct_config *cfg)
+{
+	/* every attempt, the backoffs between them, and a second to store */
+	return (int64_t)cfg->summary_llm_timeout_ms *
+		       (cfg->summary_llm_max_retries + 1) +
+	       (int64_t)cfg->summary_llm_max_retries * 5000 + 1000;
 }
 
 static struct ct_llm_job *ct_llm_pool_pop(struct ct_llm_pool *pool)
@@ -115,8 +125,20 @@ static void ct_llm_pool_run(struct ct_llm_pool *pool, struct ct_llm *llm,
 	enum ct_llm_reason r;
 	char *content = NULL, err[256];
 	int64_t t0 = ct_clock_ms();
+	bool pending = true;
 	int tries;
 
+	/* a request that waited past its deadline is not sent */
+	if ((*repo || ct_repo_connect(cfg->postgres_conninfo, cfg->postgres_password,
+				      repo, err, sizeof(err)) == CT_REPO_OK) &&
+	    ct_repo_llm_pending(*repo, job->session_id, job->hash,
+				ct_llm_pool_deadline_ms(cfg) - 1000, &pending) ==
+		    CT_REPO_OK &&
+	    !pending) {
+		ct_log(CT_LOG_INFO, "llm: session %s: past its deadline in the "
+		       "queue, not sent", job->session_id);
+		return;
+	}
 	r = ct_llm_ask_body(llm, job->body, &a, NULL);
 	if (r == CT_LLM_OK && !(content = ct_llm_answer_json(&a)))
 		r = CT_LLM_ERROR;

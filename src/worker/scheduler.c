@@ -71,10 +71,7 @@ int ct_scheduler_enable_llm(struct ct_scheduler *sw, char *err, size_t errlen)
 		return -1;
 	snprintf(sw->llm_name, sizeof(sw->llm_name), "llm:%.150s",
 		 cfg->summary_llm_model);
-	/* every attempt, the backoffs between them, and a second to store */
-	sw->llm_deadline_ms = (int64_t)cfg->summary_llm_timeout_ms *
-				      (cfg->summary_llm_max_retries + 1) +
-			      (int64_t)cfg->summary_llm_max_retries * 5000 + 1000;
+	sw->llm_deadline_ms = ct_llm_pool_deadline_ms(cfg);
 	return 0;
 }
 
@@ -242,7 +239,7 @@ static enum ct_repo_status ct_scheduler_llm_step(struct ct_scheduler *sw,
 	unsigned char md[CT_HMAC_SIZE];
 	char hash[CT_REPO_LLM_HASH_LEN], label[64];
 	struct ct_repo_llm_claim c;
-	struct ct_llm_answer a;
+	struct ct_llm_answer a = { 0 };
 	enum ct_repo_status st;
 	char *body = turns ? ct_llm_request_for(sw->llm, turns, job->nmessages)
 			   : NULL;
@@ -276,13 +273,15 @@ static enum ct_repo_status ct_scheduler_llm_step(struct ct_scheduler *sw,
 		    !ct_llm_pool_submit(sw->pool, job->session_id, hash, body))
 			ct_log(CT_LOG_WARN, "llm: queue full: session %s gets the "
 			       "rules' summary at its deadline", job->session_id);
-	} else if (strcmp(c.outcome, "ok") == 0 && c.content &&
-		   ct_llm_content_parse(c.content, &a, NULL) == CT_LLM_OK) {
-		if (ct_llm_answer_apply(&a, sum) == 0)
+	} else if (strcmp(c.outcome, "ok") == 0) {
+		if (c.content && ct_llm_content_parse(c.content, &a, NULL) == CT_LLM_OK &&
+		    ct_llm_answer_apply(&a, sum) == 0)
 			*summarizer = sw->llm_name;
+		else
+			ct_log(CT_LOG_WARN, "llm: session %s: the stored answer does "
+			       "not read back: the rules' summary", job->session_id);
 		ct_llm_answer_clear(&a);
-	} else if (strcmp(c.outcome, "timeout") == 0 ||
-		   strcmp(c.outcome, "budget") == 0) {
+	} else if (c.fresh) {
 		/* decided here, not by an LLM thread: count it here */
 		ct_metrics_label(label, sizeof(label), "reason", c.outcome);
 		ct_metrics_inc("convtrack_llm_fallbacks_total", label, 1);
