@@ -7,7 +7,9 @@ JSON, a schema violation, an unknown topic, a refusal, 429, 500, a hang); no car
 OTP reaches the server; events keep being applied while the model hangs,
 and the hanging session gets the rules' summary at its deadline; a
 re-swept session reuses the stored answer (no new request, no new
-version); the daily token budget stops requests."""
+version); the daily token budget stops requests; a model server that is not there
+is a refused connection and the rules' summary; the convtrack_llm_*
+metrics count requests, fallbacks, tokens, latency and the budget left."""
 
 import json
 import os
@@ -72,6 +74,24 @@ def llm_env(srv, extra=None):
     return e
 
 
+def metrics(port):
+    """{(name, labels): value} of the worker's /metrics."""
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                timeout=5) as r:
+        text = r.read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        name, value = line.rsplit(" ", 1)
+        out[name] = float(value)
+    return out
+
+
+def metric(port, key):
+    return metrics(port).get(key, 0.0)
+
+
 def call(b, sid, t, device, user_text):
     return [b.join(sid, t, anonymous_id=device),
             b.msg(sid, t + 1, user_text, seq=0),
@@ -109,9 +129,10 @@ def test_llm_summaries():
     s_ok, s_schema, s_hang, s_during = (b.uuid() for _ in range(4))
     modes = {m: b.uuid() for m in ("invalid_json", "unknown_topic",
                                    "refusal", "rate_limited", "server_error")}
+    port = free_port()
     try:
         with ctlib.case("llm") as c:
-            c.start_worker(llm_env(srv))
+            c.start_worker(llm_env(srv, {"CONVTRACK_HTTP_PORT": str(port)}))
             c.produce(call(b, s_ok, 0, "dev-llm-1",
                            "My card 4111 1111 1111 1111 was stolen, my PIN is "
                            "4821 and the code you sent me is 739201, block it")
@@ -199,6 +220,20 @@ def test_llm_summaries():
             c.wait_caught_up(60)
             ctlib.expect_eq("requests after a redelivery", len(srv.requests()),
                             before)
+
+            # the metrics say what happened
+            m = metrics(port)
+            for key, least in (
+                    ('convtrack_llm_requests_total{outcome="ok"}', 1),
+                    ('convtrack_llm_requests_total{outcome="schema"}', 1),
+                    ('convtrack_llm_fallbacks_total{reason="schema"}', 1),
+                    ('convtrack_llm_fallbacks_total{reason="timeout"}', 1),
+                    ('convtrack_llm_tokens_total{direction="in"}', 120),
+                    ('convtrack_llm_tokens_total{direction="out"}', 40),
+                    ('convtrack_llm_request_seconds_count', 3)):
+                if m.get(key, 0) < least:
+                    raise TestFailure("%s = %s, want >= %s" % (
+                        key, m.get(key), least))
     finally:
         srv.stop()
 
@@ -207,11 +242,13 @@ def test_llm_budget():
     srv = LlmServer()
     b = ctlib.Builder(2002)
     s1, s2 = b.uuid(), b.uuid()
+    port = free_port()
     try:
         with ctlib.case("llm-budget") as c:
             # each answer reports 160 tokens: the first spends the budget
             c.start_worker(llm_env(srv, {
-                "CONVTRACK_SUMMARY_LLM_DAILY_TOKEN_BUDGET": "100"}))
+                "CONVTRACK_SUMMARY_LLM_DAILY_TOKEN_BUDGET": "100",
+                "CONVTRACK_HTTP_PORT": str(port)}))
             c.produce(call(b, s1, 0, "dev-b-1", "My card was stolen"))
             c.wait_caught_up(60)
             first = ctlib.wait_for("the first summary", lambda: summary_of(
@@ -225,9 +262,36 @@ def test_llm_budget():
                 raise TestFailure("over the budget: %r" % second)
             ctlib.expect_eq("budget outcome", outcome_of(c, s2), "budget")
             ctlib.expect_eq("requests", len(srv.requests()), 1)
+            ctlib.expect_eq("budget left", metric(
+                port, "convtrack_llm_budget_left"), 0.0)
+            if metric(port, 'convtrack_llm_fallbacks_total{reason="budget"}') < 1:
+                raise TestFailure("budget fallback not counted")
     finally:
         srv.stop()
 
 
+def test_llm_refused():
+    """A model server that is not there: the rules' summary, 'refused'."""
+    b = ctlib.Builder(2003)
+    sid = b.uuid()
+    port = free_port()
+
+    class Nowhere:
+        port = free_port()
+    with ctlib.case("llm-refused") as c:
+        c.start_worker(llm_env(Nowhere, {"CONVTRACK_HTTP_PORT": str(port)}))
+        c.produce(call(b, sid, 0, "dev-r-1", "My card was stolen"))
+        c.wait_caught_up(60)
+        got = ctlib.wait_for("the summary", lambda: summary_of(c, sid), 60)
+        if not got[0].startswith("rules-"):
+            raise TestFailure("refused: %r" % got)
+        ctlib.expect_eq("refused outcome", outcome_of(c, sid), "refused")
+        if metric(port, 'convtrack_llm_fallbacks_total{reason="refused"}') < 1:
+            raise TestFailure("refused fallback not counted")
+        ev = ctlib.wait_for("its event", lambda: published(c, sid), 60)
+        if not ev[-1].get("summarizer", "").startswith("rules-"):
+            raise TestFailure("refused: event %r" % ev[-1])
+
+
 if __name__ == "__main__":
-    ctlib.main([test_llm_summaries, test_llm_budget])
+    ctlib.main([test_llm_summaries, test_llm_budget, test_llm_refused])
