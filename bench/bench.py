@@ -24,6 +24,7 @@ Steps (each figure is the median of --runs runs unless said otherwise):
 """
 
 import argparse
+import atexit
 import json
 import os
 import re
@@ -156,9 +157,43 @@ class Env:
             time.sleep(0.5)
         raise BenchError("PostgreSQL not ready after restart")
 
+    def reserve_huge_pages(self, shared_buffers):
+        """Has the kernel reserve 2 MiB pages for shared_buffers plus 10 %
+        (PostgreSQL's huge_pages = on needs them).  Needs root; the count
+        in force before is put back when this process ends."""
+        m = re.match(r"^(\d+)\s*(kB|MB|GB|TB)?$", str(shared_buffers).strip())
+        if not m:
+            raise BenchError("huge_pages: cannot read shared_buffers %r" % shared_buffers)
+        unit = {"kB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40,
+                None: 8192}[m.group(2)]
+        want = int(int(m.group(1)) * unit * 1.1) // (2 << 20) + 64
+        path = "/proc/sys/vm/nr_hugepages"
+        with open(path) as f:
+            before = int(f.read())
+        if before >= want:
+            return
+        try:
+            with open(path, "w") as f:
+                f.write("%d\n" % want)
+        except OSError as exc:
+            raise BenchError("huge_pages = on needs %d huge pages and %s is %d: run as"
+                             " root or set vm.nr_hugepages (%s)" % (want, path, before, exc))
+
+        def restore():
+            try:
+                with open(path, "w") as f:
+                    f.write("%d\n" % before)
+            except OSError:
+                pass
+        atexit.register(restore)
+
     def set_system(self, settings):
-        """ALTER SYSTEM settings (None resets), restart when one changed."""
+        """ALTER SYSTEM settings (None resets), restart when one changed.
+        huge_pages = on first has the kernel reserve the pages."""
         changed = False
+        if settings.get("huge_pages") == "on":
+            self.reserve_huge_pages(settings.get("shared_buffers") or
+                                    self.psql1("postgres", "SHOW shared_buffers"))
         for k, v in settings.items():
             cur = self.psql1("postgres", "SELECT setting FROM pg_settings WHERE name = '%s'" % k)
             if v is None:

@@ -157,10 +157,13 @@ def main():
     ap.add_argument("--shared-buffers", default="1GB",
                     help="PostgreSQL's shared_buffers (the README's guidance: 1GB)")
     ap.add_argument("--skip-zstd", action="store_true")
+    ap.add_argument("--huge-pages", action="store_true",
+                    help="PostgreSQL with huge_pages = on (needs root)")
     a = ap.parse_args()
     env = bench.Env(os.environ["CT_ENV_DIR"], os.environ.get("CT_BIN_DIR", ""))
     env.set_system({"shared_buffers": a.shared_buffers, "max_wal_size": "4GB",
-                    "checkpoint_timeout": "900", "wal_compression": "off"})
+                    "checkpoint_timeout": "900", "wal_compression": "off",
+                    "huge_pages": "on" if a.huge_pages else "off"})
     db = "ct_keys"
     env.create_db(db)
     res = []

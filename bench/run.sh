@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [--messages N] [--sessions N] [--runs N] [--stored N[,N...]]
 #                [--partitions N] [--quick] [--work DIR] [--build DIR]
-#                [--keep] [--profile] [-- BENCH.PY OPTIONS...]
+#                [--huge-pages] [--keep] [--profile] [-- BENCH.PY OPTIONS...]
 #
 # Builds convtrack in Release (-O3, plus -g for profilers), starts a private
 # PostgreSQL 15 (durable defaults) and mock Kafka cluster with
@@ -22,6 +22,8 @@
 #              README's deployment guidance (shared_buffers = 1GB,
 #              max_wal_size = 4GB, checkpoint_timeout = 15min; fsync,
 #              synchronous_commit and full_page_writes stay on either way)
+#   --huge-pages  PostgreSQL with huge_pages = on (the README's guidance;
+#              needs root: the kernel reserves the pages for the run)
 #   --keep     leave the servers running (the ct-env directory is printed)
 #   --work DIR where events, logs and results go (default: a new
 #              directory under /tmp; results.md and results.json)
@@ -35,7 +37,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 messages=1000000 sessions=20000 runs=3 stored=5000000 partitions=32
-work="" build="$root/build-bench" keep=0 profile=0 pgdefaults=0
+work="" build="$root/build-bench" keep=0 profile=0 pgdefaults=0 hugepages=0
 extra=()
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -49,6 +51,7 @@ while [[ $# -gt 0 ]]; do
 	--quick) messages=100000 sessions=2000 runs=1 stored=500000; shift ;;
 	--keep) keep=1; shift ;;
 	--pg-defaults) pgdefaults=1; shift ;;
+	--huge-pages) hugepages=1; shift ;;
 	--profile) profile=1; shift ;;
 	--) shift; extra=("$@"); break ;;
 	-h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
@@ -77,6 +80,11 @@ CT_BIN_DIR=$build scripts/ct-env start "$envdir" --partitions 4 >/dev/null
 # README "Deploying": PostgreSQL settings for convtrack's database
 pg=(--pg shared_buffers=1GB --pg max_wal_size=4GB --pg checkpoint_timeout=15min)
 [[ $pgdefaults -eq 1 ]] && pg=()
+if [[ $hugepages -eq 1 ]]; then
+	pg+=(--pg huge_pages=on)
+elif [[ $pgdefaults -eq 0 ]]; then
+	pg+=(--pg huge_pages=off) # not "try": pages another program reserved
+fi
 if [[ $profile -eq 1 ]]; then
 	python3 bench/profile.py --env "$envdir" --build "$build" --work "$work" \
 		--messages "$messages" --sessions "$sessions" --partitions "$partitions" \
