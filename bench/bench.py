@@ -128,7 +128,7 @@ class Env:
 
     def migrate(self, db):
         p = subprocess.run([self.bin("convtrack"), "migrate"], env=self.environ(db),
-                           capture_output=True, timeout=300)
+                           capture_output=True, timeout=3600)
         if p.returncode != 0:
             raise BenchError("convtrack migrate: %s" % p.stderr.decode(errors="replace")[-2000:])
 
@@ -845,6 +845,7 @@ def preload(env, args, gen, msgs):
     out = env.psql_file(db, os.path.join(HERE, "preload.sql"),
                         {"msgs": msgs, "devices": 70000,
                          "corpus": os.path.join(gen, "corpus.tsv")})
+    env.migrate(db)  # builds the filter of the registry's run 1
     env.psql(db, "VACUUM (ANALYZE)")
     env.psql(db, "CHECKPOINT")
     took = time.time() - t0

@@ -21,11 +21,6 @@ while [[ $# -gt 0 ]]; do
 	esac
 done
 build=$(realpath -m -- "$build")
-if [[ ! -x $build/ct-mock-kafka ]]; then
-	cmake -S "$root" -B "$build" >/dev/null
-	cmake --build "$build" -j"$(nproc)" --target convtrack ct-kafka ct-mock-kafka >/dev/null
-fi
-envdir=$(mktemp -d /tmp/ct-keys-env.XXXXXX)
-trap 'CT_BIN_DIR=$build scripts/ct-env stop "$envdir" >/dev/null 2>&1 || true; rm -rf "$envdir"' EXIT
-CT_BIN_DIR=$build scripts/ct-env start "$envdir" >/dev/null
-CT_ENV_DIR=$envdir CT_BIN_DIR=$build python3 bench/keys.py "${args[@]}"
+. bench/private_env.sh
+ct_private_env "$build" keys
+python3 bench/keys.py "${args[@]}"

@@ -22,7 +22,8 @@
 --                 message_count), user_profiles (UUIDv5 ids as the worker
 --                 computes them, merges, statistics by rule 4)
 --   messages      conversation_messages: role and content from the corpus,
---                 seq, times 6 s apart, is_banking_query for user turns
+--                 seq, times 6 s apart, is_banking_query for user turns;
+--                 their ids in run 1 of the message-id registry
 -- Summaries, outbox rows and match candidates are not generated: the
 -- message path does not read them.
 \set ON_ERROR_STOP 1
@@ -144,6 +145,16 @@ SELECT s.session_id, j.room_id, j.participant_id, s.key,
   JOIN call_ends e ON e.event_id = md5('pre-c-' || s.i)::uuid
   JOIN user_profiles a ON a.anonymous_id = s.key
   LEFT JOIN user_profiles u ON u.username = s.username;
+
+-- The message-id registry (sql/015_message_registry.sql): the stored ids
+-- as run 1, sealed, its index built once after the rows, as migrating a
+-- database with these messages leaves it.  bench.py then runs `convtrack
+-- migrate`, which builds run 1's filter.
+DROP INDEX message_ids_r1_id;
+INSERT INTO message_ids (run, message_id, session_id)
+SELECT 1, message_id, session_id FROM conversation_messages;
+CREATE UNIQUE INDEX message_ids_r1_id ON message_ids_r1 (message_id)
+  WITH (fillfactor = 100);
 
 -- Rule 4 for every profile (the worker's own function).
 SELECT ct_refresh_profile_stats(ARRAY(SELECT id FROM user_profiles));

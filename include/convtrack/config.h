@@ -116,6 +116,9 @@ struct ct_config {
 	char *summary_llm_api_key;        /* read from api_key_file (secret) */
 	int sessions_stale_after_s;    /* sessions.stale_after_s, 1800, 1..2592000 */
 	int sessions_sweep_interval_s; /* sessions.sweep_interval_s, 30, 1..86400 */
+	/* the message-id registry: its open run is sealed at this size, checked
+	 * every sessions.sweep_interval_s (sql/015_message_registry.sql) */
+	int registry_seal_mib; /* registry.seal_mib, 128, 1..65536 */
 
 	/* merges: what a shared device (sessions that authenticated as two or
 	 * more users) does, see docs/privacy-merges-audit.md */

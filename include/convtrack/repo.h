@@ -152,6 +152,16 @@ void ct_repo_batch_free(struct ct_repo_batch *b);
 /* ---- summaries (rules 7-10), stale sweeps (rule 8), outbox ---- */
 
 /*
+ * The message-id registry's upkeep (sql/015_message_registry.sql), in its
+ * own transactions: seals the open run once its rows take seal_bytes or
+ * more (a new run opens), then builds the Bloom filter of every sealed run
+ * that has none.  *sealed and *filtered say how many of each happened.
+ */
+enum ct_repo_status ct_repo_registry_maintain(struct ct_repo *repo, int64_t seal_bytes,
+					      int *sealed, int *filtered)
+	__attribute__((warn_unused_result));
+
+/*
  * Rule 8: ends at most limit sessions without call_ended whose newest event
  * is older than stale_after_s (wall clock): ended_at = that event's time,
  * end_reason 'stale', summary due now.  Safe with several workers (each

@@ -4,7 +4,10 @@
  * transaction (the publisher sends the row).
  *
  * Every sessions.sweep_interval_s it ends stale sessions (no call_ended,
- * newest event older than sessions.stale_after_s); on every tick it
+ * newest event older than sessions.stale_after_s) and, from one interval
+ * after start, keeps up the message-id registry (seals its open run at
+ * registry.seal_mib, builds run filters: ct_repo_registry_maintain); on
+ * every tick it
  * summarizes the sessions whose summary is due (summary.grace_ms after
  * their last event once ended, or at once after a profile change or a stale
  * end), writing a new version and its outbox row only when the summary's

@@ -133,6 +133,9 @@ const struct ct_cfg_setting ct_cfg_settings[] = {
 		   2592000, NULL, "idle time after which a session is stale"),
 	CT_CFG_NUM("sessions.sweep_interval_s", sessions_sweep_interval_s, 30,
 		   1, 86400, NULL, "how often stale sessions are looked for"),
+	CT_CFG_NUM("registry.seal_mib", registry_seal_mib, 128, 1, 65536, NULL,
+		   "MiB of rows after which the message-id registry's open run is"
+		   " sealed (docs/history-cost.md)"),
 	CT_CFG_STR("merge.shared_device_policy", merge_shared_device_policy,
 		   "history", NULL,
 		   "history (a shared device merges into its first user, rule 2) "

@@ -319,7 +319,6 @@ static int ct_repo_cols_build(struct ct_repo_cols *c,
 	c->sess_keys = calloc(n + 1, sizeof(*c->sess_keys));
 	c->sess_new = calloc(n + 1, sizeof(*c->sess_new));
 	c->sess_structural = calloc(n + 1, sizeof(*c->sess_structural));
-	ct_pgarray_init(&c->msgs.ids);
 	if (!keys || !users || !c->base_locks || !c->msg_index || !c->sess_ids ||
 	    !c->sess_keys || !c->sess_new || !c->sess_structural)
 		goto out_free_lists;

@@ -297,17 +297,21 @@ static const char SQL_DUE[] =
 
 /* ---- the statements of a batch's messages (repo_messages.c) ---- */
 
-/* $1 distinct message ids: those already stored, with their session. */
+/*
+ * The ids among $2 that run $1 of the registry holds, with their session
+ * (repo_registry.c; the run's partition alone is read).
+ */
 static const char SQL_MSG_PROBE[] =
-	"SELECT message_id::text, session_id::text FROM conversation_messages"
-	" WHERE message_id = ANY ($1::uuid[])";
+	"SELECT message_id::text, session_id::text FROM message_ids"
+	" WHERE run = $1::int AND message_id = ANY ($2::uuid[])";
 
 /*
  * Rule 6 for messages already stored.  $1..$8 their events (event_id,
  * message_id, session_id, occurred_at, role, content, seq, banking),
  * folded as repo_messages.c describes; a stored message changes only when
  * an event is newer, and never once retention purged its text
- * (sql/008_retention.sql).
+ * (sql/008_retention.sql).  The registry found them, under these sessions:
+ * the session index finds the rows.
  */
 static const char SQL_MSG_UPSERT[] =
 	"WITH b AS ("
@@ -323,65 +327,66 @@ static const char SQL_MSG_UPSERT[] =
 	"  SELECT DISTINCT ON (message_id) message_id, seq, at AS seq_at,"
 	"   event_id AS seq_event_id"
 	"  FROM b WHERE seq IS NOT NULL ORDER BY message_id, at DESC, event_id DESC"
+	"), x AS ("
+	"  SELECT a.message_id, a.session_id, a.role, a.content, a.banking, s.seq,"
+	"   a.first_at, a.version_at, a.version_event_id, s.seq_at, s.seq_event_id"
+	"  FROM agg a LEFT JOIN seqs s USING (message_id)"
 	")"
-	" INSERT INTO conversation_messages AS m (message_id, session_id, role,"
-	"  content, is_banking_query, seq, occurred_at, version_at,"
-	"  version_event_id, seq_at, seq_event_id)"
-	" SELECT a.message_id, a.session_id, a.role, a.content, a.banking, s.seq,"
-	"  a.first_at, a.version_at, a.version_event_id, s.seq_at, s.seq_event_id"
-	" FROM agg a LEFT JOIN seqs s USING (message_id)"
-	" ON CONFLICT (message_id) DO UPDATE SET"
-	"  occurred_at = LEAST(m.occurred_at, EXCLUDED.occurred_at),"
-	"  role = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
-	"    > (m.version_at, m.version_event_id) THEN EXCLUDED.role ELSE m.role END,"
-	"  content = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
-	"    > (m.version_at, m.version_event_id) THEN EXCLUDED.content"
+	" UPDATE conversation_messages AS m SET"
+	"  occurred_at = LEAST(m.occurred_at, x.first_at),"
+	"  role = CASE WHEN (x.version_at, x.version_event_id)"
+	"    > (m.version_at, m.version_event_id) THEN x.role ELSE m.role END,"
+	"  content = CASE WHEN (x.version_at, x.version_event_id)"
+	"    > (m.version_at, m.version_event_id) THEN x.content"
 	"    ELSE m.content END,"
-	"  is_banking_query = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
-	"    > (m.version_at, m.version_event_id) THEN EXCLUDED.is_banking_query"
+	"  is_banking_query = CASE WHEN (x.version_at, x.version_event_id)"
+	"    > (m.version_at, m.version_event_id) THEN x.banking"
 	"    ELSE m.is_banking_query END,"
-	"  version_event_id = CASE WHEN (EXCLUDED.version_at, EXCLUDED.version_event_id)"
-	"    > (m.version_at, m.version_event_id) THEN EXCLUDED.version_event_id"
+	"  version_event_id = CASE WHEN (x.version_at, x.version_event_id)"
+	"    > (m.version_at, m.version_event_id) THEN x.version_event_id"
 	"    ELSE m.version_event_id END,"
-	"  version_at = GREATEST(m.version_at, EXCLUDED.version_at),"
-	"  seq = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
-	"    (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
-	"    THEN EXCLUDED.seq ELSE m.seq END,"
-	"  seq_event_id = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
-	"    (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
-	"    THEN EXCLUDED.seq_event_id ELSE m.seq_event_id END,"
-	"  seq_at = CASE WHEN EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
-	"    (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))"
-	"    THEN EXCLUDED.seq_at ELSE m.seq_at END"
-	" WHERE m.session_id = EXCLUDED.session_id AND m.purged_at IS NULL AND ("
-	"  EXCLUDED.occurred_at < m.occurred_at"
-	"  OR (EXCLUDED.version_at, EXCLUDED.version_event_id)"
+	"  version_at = GREATEST(m.version_at, x.version_at),"
+	"  seq = CASE WHEN x.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"    (x.seq_at, x.seq_event_id) > (m.seq_at, m.seq_event_id))"
+	"    THEN x.seq ELSE m.seq END,"
+	"  seq_event_id = CASE WHEN x.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"    (x.seq_at, x.seq_event_id) > (m.seq_at, m.seq_event_id))"
+	"    THEN x.seq_event_id ELSE m.seq_event_id END,"
+	"  seq_at = CASE WHEN x.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"    (x.seq_at, x.seq_event_id) > (m.seq_at, m.seq_event_id))"
+	"    THEN x.seq_at ELSE m.seq_at END"
+	" FROM x"
+	" WHERE m.session_id = x.session_id AND m.message_id = x.message_id"
+	"  AND m.purged_at IS NULL AND ("
+	"  x.first_at < m.occurred_at"
+	"  OR (x.version_at, x.version_event_id)"
 	"     > (m.version_at, m.version_event_id)"
-	"  OR (EXCLUDED.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
-	"     (EXCLUDED.seq_at, EXCLUDED.seq_event_id) > (m.seq_at, m.seq_event_id))))";
+	"  OR (x.seq_at IS NOT NULL AND (m.seq_at IS NULL OR"
+	"     (x.seq_at, x.seq_event_id) > (m.seq_at, m.seq_event_id))))";
 
 /*
  * What was redacted from messages (sql/005_redaction.sql): $1 message ids,
- * $2 event ids, $3 spans (NULL: none), given for the new messages whose
- * winning event had spans and for every event of the messages already
- * stored.  The stored version (rule 6's last writer, already written) is
+ * $2 event ids, $3 spans (NULL: none), $4 sessions, given for the new
+ * messages whose winning event had spans and for every event of the
+ * messages already stored.  The stored version (rule 6's last writer, already written) is
  * the one whose spans are kept: a winner with spans replaces the row, a
  * winner without deletes it, a loser changes nothing.
  */
 static const char SQL_MSG_REDACTIONS[] =
 	"WITH w AS ("
-	"  SELECT b.message_id, b.event_id, m.version_at, b.spans"
-	"  FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[])"
-	"   AS b(message_id, event_id, spans)"
-	"  JOIN conversation_messages m ON m.message_id = b.message_id"
+	"  SELECT b.message_id, b.session_id, b.event_id, m.version_at, b.spans"
+	"  FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[], $4::uuid[])"
+	"   AS b(message_id, event_id, spans, session_id)"
+	"  JOIN conversation_messages m ON m.session_id = b.session_id"
+	"   AND m.message_id = b.message_id"
 	"   AND m.version_event_id = b.event_id AND m.purged_at IS NULL"
 	"), gone AS ("
 	"  DELETE FROM message_redactions r USING w"
 	"  WHERE r.message_id = w.message_id AND w.spans IS NULL"
 	")"
-	" INSERT INTO message_redactions AS r (message_id, version_event_id,"
-	"  version_at, spans)"
-	" SELECT message_id, event_id, version_at, spans FROM w"
+	" INSERT INTO message_redactions AS r (message_id, session_id,"
+	"  version_event_id, version_at, spans)"
+	" SELECT message_id, session_id, event_id, version_at, spans FROM w"
 	" WHERE spans IS NOT NULL"
 	" ON CONFLICT (message_id) DO UPDATE SET"
 	"  version_event_id = EXCLUDED.version_event_id,"
@@ -400,7 +405,7 @@ static const struct {
 	[CT_STMT_JOINS] = { "ct_joins", SQL_JOINS, 8 },
 	[CT_STMT_AUTHS] = { "ct_auths", SQL_AUTHS, 8 },
 	[CT_STMT_ENDS] = { "ct_ends", SQL_ENDS, 5 },
-	[CT_STMT_MSG_PROBE] = { "ct_msg_probe", SQL_MSG_PROBE, 1 },
+	[CT_STMT_MSG_PROBE] = { "ct_msg_probe", SQL_MSG_PROBE, 2 },
 	[CT_STMT_MSG_UPSERT] = { "ct_msg_upsert", SQL_MSG_UPSERT, 8 },
 	[CT_STMT_SESSIONS] = { "ct_sessions", SQL_SESSIONS, 7 },
 	[CT_STMT_REFRESH_SESSIONS] = { "ct_refresh_sessions", SQL_REFRESH_SESSIONS, 4 },
@@ -414,7 +419,7 @@ static const struct {
 	[CT_STMT_METADATA] = { "ct_metadata", SQL_METADATA, 2 },
 	[CT_STMT_REOPEN] = { "ct_reopen", SQL_REOPEN, 1 },
 	[CT_STMT_DUE] = { "ct_due", SQL_DUE, 3 },
-	[CT_STMT_MSG_REDACTIONS] = { "ct_redactions", SQL_MSG_REDACTIONS, 3 },
+	[CT_STMT_MSG_REDACTIONS] = { "ct_redactions", SQL_MSG_REDACTIONS, 4 },
 };
 
 /* ---- settings ---- */
@@ -617,6 +622,7 @@ void ct_repo_free(struct ct_repo *repo)
 		return;
 	PQfinish(repo->conn);
 	ct_hmac_free(repo->hasher);
+	ct_repo_registry_clear(&repo->reg);
 	free(repo->conninfo);
 	if (repo->password) {
 		explicit_bzero(repo->password, strlen(repo->password));

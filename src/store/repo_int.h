@@ -31,15 +31,32 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <libpq-fe.h>
 
+#include "convtrack/bloom.h"
 #include "convtrack/hmac.h"
 #include "convtrack/ids.h"
 #include "convtrack/repo.h"
 #include "pgarray.h"
 
 /* One connection with its settings; opaque outside the repository. */
+/* A sealed run of the message-id registry and its filter (NULL: none yet). */
+struct ct_repo_run {
+	int run;
+	struct ct_bloom *bf;
+};
+
+/* What a connection knows of the registry (repo_registry.c). */
+struct ct_repo_registry {
+	int64_t generation; /* 0: nothing loaded */
+	int open_run;
+	struct ct_repo_run *runs; /* sealed, by run */
+	size_t nruns;
+};
+
 struct ct_repo {
 	PGconn *conn;
 	char *conninfo;
@@ -50,6 +67,7 @@ struct ct_repo {
 	int statement_timeout_ms; /* 0: the server's */
 	int probe_batches; /* > 0: probe stored message ids before the COPY */
 	char shared_device_policy[16]; /* merge.shared_device_policy */
+	struct ct_repo_registry reg;
 	struct ct_hmac *hasher; /* erasure denylist hashes, or NULL */
 	char err[512];
 };
@@ -149,6 +167,7 @@ struct ct_repo_msg {
 	int64_t first_at;	    /* earliest occurred_at */
 	size_t first, count;	    /* its events in ct_repo_msgs.ev */
 	bool exists;		    /* stored before this transaction */
+	unsigned char id[16];	    /* the message id's bytes */
 };
 
 struct ct_repo_msgs {
@@ -157,7 +176,6 @@ struct ct_repo_msgs {
 	struct ct_repo_msg *g;	   /* by message id */
 	size_t ng, nexisting;
 	size_t nredacted;	   /* events with redaction spans */
-	struct ct_pgarray ids;	   /* distinct message ids */
 };
 
 /* Folds the message events events[msg_index[0..n-1]]; -1: no memory. */
@@ -188,6 +206,34 @@ void ct_repo_msgs_count_new(const struct ct_repo_msgs *m,
  * The keyed hashes of a batch's sessions and of its authenticated events'
  * usernames, built before the transaction.
  */
+/* ---- the message-id registry (repo_registry.c) ---- */
+
+/*
+ * In a batch's transaction, before its messages: takes the registry's lock
+ * shared and brings repo->reg up to date (loading filters when the
+ * generation changed).
+ */
+enum ct_repo_status ct_repo_registry_sync(struct ct_repo *repo)
+	__attribute__((warn_unused_result));
+
+/* Whether id (16 bytes) may be in run: its filter's answer, or true. */
+bool ct_repo_registry_maybe(const struct ct_repo_run *run, const unsigned char id[16]);
+
+/*
+ * Frees what reg holds and empties it.  Inline, so that repo_conn.c frees
+ * a connection's registry without calling into repo_registry.c (which
+ * depends on it).
+ */
+static inline void ct_repo_registry_clear(struct ct_repo_registry *reg)
+{
+	size_t i;
+
+	for (i = 0; i < reg->nruns; i++)
+		ct_bloom_free(reg->runs[i].bf);
+	free(reg->runs);
+	memset(reg, 0, sizeof(*reg));
+}
+
 struct ct_repo_deny;
 
 /*

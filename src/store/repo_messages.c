@@ -11,29 +11,34 @@
  *   1. the events of each message_id are folded here, as contract rule 6
  *      says: occurred_at the earliest, role/content/banking the latest
  *      event's, seq the latest event's that carries one;
- *   2. the messages go in by binary COPY straight into
- *      conversation_messages, in a savepoint: when all are new (nearly
- *      always), that is all;
- *   3. when the COPY meets an id already stored (a redelivery, a corrected
- *      transcript, a clash), the savepoint is rolled back and one probe
- *      reads which ids are stored, and under which session: an id stored
- *      under another session is a clash (contract section 2:
- *      dead-lettered) and nothing is written; else the new ids are COPY'd
- *      and the stored ones go through the last-writer-wins upsert.  The
- *      next CT_REPO_PROBE_BATCHES batches probe first (a stream of
- *      corrections would otherwise pay for a failed COPY every time), and
- *      each batch whose probe finds nothing brings the optimistic COPY
- *      closer again.
+ *   2. the message-id registry (repo_registry.c) is brought up to date,
+ *      and each sealed run whose Bloom filter says it may hold some of the
+ *      batch's ids is probed for them: an id found there is stored;
+ *   3. the ids not found go by binary COPY into the registry's open run,
+ *      whose unique index holds every id written since the run opened,
+ *      then the messages into conversation_messages, in a savepoint: when
+ *      all are new (nearly always), that is all;
+ *   4. when the COPY meets an id already in the open run (a redelivery, a
+ *      corrected transcript, a clash), the savepoint is rolled back and
+ *      one probe reads which ids the open run holds, and under which
+ *      session.  An id stored under another session is a clash (contract
+ *      section 2: dead-lettered) and nothing is written; else the new ids
+ *      are COPY'd and the stored ones go through the last-writer-wins
+ *      update.  The next CT_REPO_PROBE_BATCHES batches probe first (a
+ *      stream of corrections would otherwise pay for a failed COPY every
+ *      time), and each batch whose probe finds nothing brings the
+ *      optimistic COPY closer again.
  *
- * The probe is safe because a message id of one session is only written
- * under that session's advisory lock, which the batch holds.  Another
- * session's worker may insert the same id meanwhile (a clash); the COPY then
- * fails with a unique violation and the batch is retried, when the probe
- * sees it.
+ * The probes are safe because a message id of one session is only written
+ * under that session's advisory lock, which the batch holds, and no run
+ * is sealed while the batch holds the registry's lock.  Another session's
+ * worker may insert the same id meanwhile (a clash); the COPY then fails
+ * with a unique violation and the batch is retried, when the probe sees
+ * it.
  *
- * The probe, the upsert and the redactions are prepared statements
+ * The probe, the update and the redactions are prepared statements
  * (CT_STMT_MSG_*), registered with their SQL by the connection
- * (repo_conn.c); only the COPY is here.
+ * (repo_conn.c); only the COPYs are here.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -59,6 +64,9 @@ static const char SQL_COPY[] =
 
 #define CT_COPY_FIELDS 11
 
+static const char SQL_COPY_IDS[] =
+	"COPY message_ids (run, message_id, session_id) FROM STDIN (FORMAT binary)";
+
 /*
  * Message events sorted by message id, then newest first: (occurred_at,
  * event_id) descending, the order rule 6 picks the last writer by.
@@ -83,7 +91,6 @@ int ct_repo_msgs_build(struct ct_repo_msgs *m, const struct ct_event *const *eve
 	size_t i = 0;
 
 	memset(m, 0, sizeof(*m));
-	ct_pgarray_init(&m->ids);
 	if (n == 0)
 		return 0;
 	m->ev = malloc(n * sizeof(*m->ev));
@@ -117,17 +124,16 @@ int ct_repo_msgs_build(struct ct_repo_msgs *m, const struct ct_event *const *eve
 		g->count = k - i;
 		for (k = i; k < i + g->count; k++)
 			m->nredacted += m->ev[k].ev->u.message.redactions != NULL;
-		ct_pgarray_add(&m->ids, g->ver->u.message.message_id);
+		ct_ids_uuid_bytes(g->ver->u.message.message_id, g->id);
 		i = k;
 	}
-	return m->ids.failed ? -1 : 0;
+	return 0;
 }
 
 void ct_repo_msgs_free(struct ct_repo_msgs *m)
 {
 	free(m->ev);
 	free(m->g);
-	ct_pgarray_free(&m->ids);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -151,30 +157,21 @@ static struct ct_repo_msg *ct_msgs_find(struct ct_repo_msgs *m, const char *id)
 }
 
 /*
- * Step 2: marks stored ids; a stored id under another session rejects
- * every event of it that names another session.
+ * Marks the ids of res (message_id, session_id rows) stored; a stored id
+ * under another session rejects every event of it that names another
+ * session.  Clears res.
  */
-static enum ct_repo_status ct_msgs_probe(struct ct_repo *repo, struct ct_repo_msgs *m,
-					 struct ct_repo_rejection *rejected,
-					 size_t *nrejected)
+static void ct_msgs_mark(struct ct_repo_msgs *m, PGresult *res,
+			 struct ct_repo_rejection *rejected, size_t *nrejected)
 {
-	const char *p[1] = { ct_pgarray_str(&m->ids) };
-	enum ct_repo_status st;
-	PGresult *res;
 	size_t i;
 	int r;
 
-	for (i = 0; i < m->ng; i++)
-		m->g[i].exists = false;
-	m->nexisting = 0;
-	st = ct_repo_run(repo, CT_STMT_MSG_PROBE, p, &res);
-	if (st != CT_REPO_OK)
-		return st;
 	for (r = 0; r < PQntuples(res); r++) {
 		struct ct_repo_msg *g = ct_msgs_find(m, PQgetvalue(res, r, 0));
 		const char *stored = PQgetvalue(res, r, 1);
 
-		if (!g)
+		if (!g || g->exists)
 			continue;
 		g->exists = true;
 		m->nexisting++;
@@ -187,7 +184,90 @@ static enum ct_repo_status ct_msgs_probe(struct ct_repo *repo, struct ct_repo_ms
 		}
 	}
 	PQclear(res);
-	return *nrejected ? CT_REPO_REJECTED : CT_REPO_OK;
+}
+
+/* Probes run for the ids in ids (a uuid array literal) and marks them. */
+static enum ct_repo_status ct_msgs_probe_run(struct ct_repo *repo, struct ct_repo_msgs *m,
+					     int run, struct ct_pgarray *ids,
+					     struct ct_repo_rejection *rejected,
+					     size_t *nrejected)
+{
+	char runs[16];
+	const char *p[2] = { runs, ct_pgarray_str(ids) };
+	enum ct_repo_status st;
+	PGresult *res;
+
+	if (!p[1]) {
+		snprintf(repo->err, sizeof(repo->err), "out of memory building a batch");
+		return CT_REPO_TRANSIENT;
+	}
+	snprintf(runs, sizeof(runs), "%d", run);
+	st = ct_repo_run(repo, CT_STMT_MSG_PROBE, p, &res);
+	if (st != CT_REPO_OK)
+		return st;
+	ct_msgs_mark(m, res, rejected, nrejected);
+	return CT_REPO_OK;
+}
+
+/*
+ * Step 2: brings the registry up to date and, for each sealed run, probes
+ * the ids that its filter says may be there.  Every id starts as new.
+ */
+static enum ct_repo_status ct_msgs_probe_sealed(struct ct_repo *repo, struct ct_repo_msgs *m,
+						struct ct_repo_rejection *rejected,
+						size_t *nrejected)
+{
+	enum ct_repo_status st;
+	size_t i, k;
+
+	for (i = 0; i < m->ng; i++)
+		m->g[i].exists = false;
+	m->nexisting = 0;
+	st = ct_repo_registry_sync(repo);
+	for (k = 0; st == CT_REPO_OK && k < repo->reg.nruns; k++) {
+		const struct ct_repo_run *run = &repo->reg.runs[k];
+		struct ct_pgarray ids;
+		size_t n = 0;
+
+		ct_pgarray_init(&ids);
+		for (i = 0; i < m->ng; i++) {
+			if (m->g[i].exists || !ct_repo_registry_maybe(run, m->g[i].id))
+				continue;
+			ct_pgarray_add(&ids, m->g[i].ver->u.message.message_id);
+			n++;
+		}
+		if (n)
+			st = ct_msgs_probe_run(repo, m, run->run, &ids, rejected, nrejected);
+		ct_pgarray_free(&ids);
+	}
+	if (st == CT_REPO_OK && *nrejected)
+		st = CT_REPO_REJECTED;
+	return st;
+}
+
+/* Step 4: the ids not found in a sealed run, probed in the open run. */
+static enum ct_repo_status ct_msgs_probe_open(struct ct_repo *repo, struct ct_repo_msgs *m,
+					      struct ct_repo_rejection *rejected,
+					      size_t *nrejected)
+{
+	struct ct_pgarray ids;
+	enum ct_repo_status st = CT_REPO_OK;
+	size_t i, n = 0;
+
+	ct_pgarray_init(&ids);
+	for (i = 0; i < m->ng; i++) {
+		if (m->g[i].exists)
+			continue;
+		ct_pgarray_add(&ids, m->g[i].ver->u.message.message_id);
+		n++;
+	}
+	if (n)
+		st = ct_msgs_probe_run(repo, m, repo->reg.open_run, &ids, rejected,
+				       nrejected);
+	ct_pgarray_free(&ids);
+	if (st == CT_REPO_OK && *nrejected)
+		st = CT_REPO_REJECTED;
+	return st;
 }
 
 /* A growable byte buffer for the binary COPY stream. */
@@ -340,24 +420,41 @@ static enum ct_repo_status ct_msgs_copy_end(struct ct_repo *repo,
 	return st;
 }
 
+/* A new message's row of the registry's open run. */
+static void ct_copy_id_row(struct ct_copybuf *c, const struct ct_repo_msg *g, int run)
+{
+	ct_copy_be(c, 3, 2);
+	ct_copy_be(c, 4, 4);
+	ct_copy_be(c, (uint32_t)run, 4);
+	ct_copy_bytes(c, g->id, sizeof(g->id));
+	ct_copy_uuid(c, g->ver->session_id);
+}
+
+static void ct_copy_message_row(struct ct_copybuf *c, const struct ct_repo_msg *g, int run)
+{
+	(void)run;
+	ct_copy_row(c, g);
+}
+
 /*
- * Step 3: the new messages by binary COPY.  Rows are sent in chunks of
- * CT_COPY_CHUNK bytes as they are built, so PostgreSQL inserts the first
- * ones while the worker builds the rest.
+ * One binary COPY (sql) of the new messages, each written by row.  Rows
+ * are sent in chunks of CT_COPY_CHUNK bytes as they are built, so
+ * PostgreSQL inserts the first ones while the worker builds the rest.
  */
-static enum ct_repo_status ct_msgs_copy(struct ct_repo *repo, const struct ct_repo_msgs *m)
+static enum ct_repo_status ct_msgs_copy_rows(struct ct_repo *repo, const struct ct_repo_msgs *m,
+					     const char *sql,
+					     void (*row)(struct ct_copybuf *,
+							 const struct ct_repo_msg *, int))
 {
 	static const unsigned char header[19] = "PGCOPY\n\377\r\n";
 	struct ct_copybuf c = { 0 };
-	enum ct_repo_status st;
 	const char *why = NULL;
+	enum ct_repo_status st;
 	unsigned char *p;
 	PGresult *res;
 	size_t i;
 
-	if (m->nexisting == m->ng)
-		return CT_REPO_OK;
-	res = PQexec(repo->conn, SQL_COPY);
+	res = PQexec(repo->conn, sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		st = ct_repo_classify(repo, res);
 		PQclear(res);
@@ -372,7 +469,7 @@ static enum ct_repo_status ct_msgs_copy(struct ct_repo *repo, const struct ct_re
 	for (i = 0; i < m->ng && !why; i++) {
 		if (m->g[i].exists)
 			continue;
-		ct_copy_row(&c, &m->g[i]);
+		row(&c, &m->g[i], repo->reg.open_run);
 		if (c.len >= CT_COPY_CHUNK && !ct_copy_flush(repo, &c))
 			why = "sending COPY data failed";
 	}
@@ -383,6 +480,22 @@ static enum ct_repo_status ct_msgs_copy(struct ct_repo *repo, const struct ct_re
 		why = "sending COPY data failed";
 	free(c.b);
 	return ct_msgs_copy_end(repo, why);
+}
+
+/*
+ * Step 3: the new ids into the registry's open run (its unique index
+ * stops a second copy there), then the new messages.
+ */
+static enum ct_repo_status ct_msgs_copy(struct ct_repo *repo, const struct ct_repo_msgs *m)
+{
+	enum ct_repo_status st;
+
+	if (m->nexisting == m->ng)
+		return CT_REPO_OK;
+	st = ct_msgs_copy_rows(repo, m, SQL_COPY_IDS, ct_copy_id_row);
+	if (st == CT_REPO_OK)
+		st = ct_msgs_copy_rows(repo, m, SQL_COPY, ct_copy_message_row);
+	return st;
 }
 
 /* Step 4: every event of the ids already stored, through rule 6's upsert. */
@@ -437,13 +550,13 @@ static enum ct_repo_status ct_msgs_upsert(struct ct_repo *repo, const struct ct_
 static enum ct_repo_status ct_msgs_redactions(struct ct_repo *repo,
 					      const struct ct_repo_msgs *m)
 {
-	struct ct_pgarray a[3];
+	struct ct_pgarray a[4];
 	enum ct_repo_status st = CT_REPO_OK;
-	const char *p[3];
+	const char *p[4];
 	size_t i, k, n = 0;
 	int j;
 
-	for (j = 0; j < 3; j++)
+	for (j = 0; j < 4; j++)
 		ct_pgarray_init(&a[j]);
 	for (i = 0; i < m->ng; i++) {
 		const struct ct_repo_msg *g = &m->g[i];
@@ -456,10 +569,11 @@ static enum ct_repo_status ct_msgs_redactions(struct ct_repo *repo,
 			ct_pgarray_add(&a[0], ev->u.message.message_id);
 			ct_pgarray_add(&a[1], ev->event_id);
 			ct_pgarray_add(&a[2], ev->u.message.redactions);
+			ct_pgarray_add(&a[3], ev->session_id);
 			n++;
 		}
 	}
-	for (j = 0; j < 3; j++) {
+	for (j = 0; j < 4; j++) {
 		p[j] = ct_pgarray_str(&a[j]);
 		if (!p[j])
 			st = CT_REPO_TRANSIENT;
@@ -468,26 +582,22 @@ static enum ct_repo_status ct_msgs_redactions(struct ct_repo *repo,
 		st = ct_repo_run(repo, CT_STMT_MSG_REDACTIONS, p, NULL);
 	else if (st != CT_REPO_OK)
 		snprintf(repo->err, sizeof(repo->err), "out of memory building a batch");
-	for (j = 0; j < 3; j++)
+	for (j = 0; j < 4; j++)
 		ct_pgarray_free(&a[j]);
 	return st;
 }
 
 /*
- * Step 3 without step 2: COPY every message, in a savepoint.  A unique
- * violation (an id already stored) rolls the savepoint back and sets
- * *again; the caller then probes.
+ * Step 3 without step 4: COPY every message not found in a sealed run, in
+ * a savepoint.  A unique violation (an id already in the open run) rolls
+ * the savepoint back and sets *again; the caller then probes.
  */
 static enum ct_repo_status ct_msgs_copy_all(struct ct_repo *repo, struct ct_repo_msgs *m,
 					    bool *again)
 {
 	enum ct_repo_status st;
-	size_t i;
 
 	*again = false;
-	for (i = 0; i < m->ng; i++)
-		m->g[i].exists = false;
-	m->nexisting = 0;
 	st = ct_repo_command(repo, "SAVEPOINT ct_copy");
 	if (st != CT_REPO_OK)
 		return st;
@@ -506,20 +616,29 @@ enum ct_repo_status ct_repo_msgs_write(struct ct_repo *repo, struct ct_repo_msgs
 {
 	enum ct_repo_status st;
 	bool again = true;
+	size_t sealed;
 
 	*nrejected = 0;
 	if (m->ng == 0)
 		return CT_REPO_OK;
+	st = ct_msgs_probe_sealed(repo, m, rejected, nrejected);
+	if (st != CT_REPO_OK)
+		return st;
+	sealed = m->nexisting;
 	if (repo->probe_batches == 0) {
 		st = ct_msgs_copy_all(repo, m, &again);
-		if (st == CT_REPO_OK && !again && m->nredacted)
-			st = ct_msgs_redactions(repo, m);
-		if (st != CT_REPO_OK || !again)
+		if (st != CT_REPO_OK)
 			return st;
+		if (!again) {
+			st = ct_msgs_upsert(repo, m);
+			if (st == CT_REPO_OK && (m->nredacted || m->nexisting))
+				st = ct_msgs_redactions(repo, m);
+			return st;
+		}
 		repo->probe_batches = CT_REPO_PROBE_BATCHES;
 	}
-	st = ct_msgs_probe(repo, m, rejected, nrejected);
-	if (st == CT_REPO_OK && m->nexisting == 0 && repo->probe_batches > 0)
+	st = ct_msgs_probe_open(repo, m, rejected, nrejected);
+	if (st == CT_REPO_OK && m->nexisting == sealed && repo->probe_batches > 0)
 		repo->probe_batches--;
 	if (st == CT_REPO_OK)
 		st = ct_msgs_copy(repo, m);

@@ -27,6 +27,9 @@ struct ct_scheduler {
 	const struct ct_config *cfg;
 	struct ct_summarizer *summarizer;
 	int64_t next_sweep_ms;
+	/* the message-id registry's upkeep, one sweep interval after start
+	 * (convtrack migrate builds what a migration left to build) */
+	int64_t next_registry_ms;
 	/* LLM summaries (ct_scheduler_enable_llm()), else NULL */
 	struct ct_llm *llm;        /* builds requests: what results are keyed by */
 	struct ct_llm_pool *pool;  /* asks */
@@ -55,6 +58,7 @@ int ct_scheduler_new(const struct ct_config *cfg, struct ct_scheduler **out,
 		return -1;
 	}
 	sw->cfg = cfg;
+	sw->next_registry_ms = ct_clock_ms() + (int64_t)cfg->sessions_sweep_interval_s * 1000;
 	*out = sw;
 	return 0;
 }
@@ -347,6 +351,19 @@ static enum ct_repo_status ct_scheduler_summarize(struct ct_scheduler *sw,
 	return st;
 }
 
+/* The message-id registry's upkeep: sealing the open run, run filters. */
+static enum ct_repo_status ct_scheduler_registry(struct ct_scheduler *sw, struct ct_repo *repo)
+{
+	int sealed = 0, filtered = 0;
+	enum ct_repo_status st;
+
+	st = ct_repo_registry_maintain(repo, (int64_t)sw->cfg->registry_seal_mib << 20,
+				       &sealed, &filtered);
+	ct_metrics_inc("convtrack_registry_runs_sealed_total", NULL, sealed);
+	ct_metrics_inc("convtrack_registry_filters_built_total", NULL, filtered);
+	return st;
+}
+
 enum ct_repo_status ct_scheduler_tick(struct ct_scheduler *sw, struct ct_repo *repo,
 				    struct ct_scheduler_stats *stats)
 {
@@ -371,6 +388,12 @@ enum ct_repo_status ct_scheduler_tick(struct ct_scheduler *sw, struct ct_repo *r
 		ct_metrics_inc("convtrack_sessions_stale_ended_total", NULL, ended);
 		stats->stale_ended += ended;
 		sw->next_sweep_ms = now + (int64_t)sw->cfg->sessions_sweep_interval_s * 1000;
+	}
+	if (now >= sw->next_registry_ms) {
+		st = ct_scheduler_registry(sw, repo);
+		if (st != CT_REPO_OK)
+			return st;
+		sw->next_registry_ms = now + (int64_t)sw->cfg->sessions_sweep_interval_s * 1000;
 	}
 	ids = calloc(CT_SCHEDULER_SUMMARIES_PER_TICK, sizeof(*ids));
 	if (!ids)

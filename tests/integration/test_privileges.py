@@ -123,6 +123,16 @@ def check_roles(c, evs, w, o, r):
             ok=False)
     as_role(c, w, "DROP TABLE profile_audit", ok=False)
     as_role(c, w, "CREATE SCHEMA ct_probe", ok=False)
+    # ... but it seals the message-id registry's open run (a function that
+    # creates the next run's partition) and may not create a run itself
+    open_run = ctlib.psql(c.db, "SELECT open_run FROM message_id_registry").strip()
+    expect_eq("the worker role seals the open run",
+              as_role(c, w, "SELECT ct_registry_seal(%s)" % open_run)[1], open_run)
+    expect_eq("a new run is open",
+              ctlib.psql(c.db, "SELECT open_run FROM message_id_registry").strip(),
+              str(int(open_run) + 1))
+    as_role(c, w, "SELECT ct_registry_create_run(99)", ok=False)
+    as_role(c, w, "DROP TABLE message_ids_r%s" % open_run, ok=False)
 
     # The operator commands as convtrack_operator.
     user_id = json.loads(cli(c, o, "profile", "show", "--username",
