@@ -7,6 +7,11 @@
 -- profile's total_messages.  tools/ct_bench_baseline.c does the rest: one
 -- transaction per event, offset stored after COMMIT.
 
+-- The design notes keep a message unique by its primary key; since schema
+-- 15 convtrack keeps that in its message-id registry instead, so the
+-- baseline gets its key back here (its ON CONFLICT (message_id) needs it).
+CREATE UNIQUE INDEX bench_baseline_message_id ON conversation_messages (message_id);
+
 CREATE FUNCTION bench_baseline_message_counters() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
