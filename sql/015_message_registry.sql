@@ -14,10 +14,12 @@
 --                  filter of a sealed run (include/convtrack/bloom.h),
 --                  which workers hold in memory so that they read a
 --                  sealed run only for the ids that may be in it.
---   message_id_registry  the open run and a generation, which a batch
---                  reads FOR SHARE and sealing or a new filter takes FOR
---                  UPDATE and increases: no id moves out of the open run
---                  while a batch is between its checks and its inserts.
+--   message_id_registry  the open run and a generation.  A batch takes
+--                  an advisory lock shared before it reads them, and
+--                  sealing takes it exclusively: no id moves out of the
+--                  open run while a batch is between its checks and its
+--                  inserts.  A seal or a new filter increases the
+--                  generation, which tells workers to reload.
 --
 -- A message id is still stored once, and one stored under another session
 -- is still a message_id_conflict: the worker checks every run (the open
@@ -29,6 +31,12 @@
 -- into run 1 and builds its index once, sorted; `convtrack migrate` then
 -- builds run 1's filter.  docs/history-cost.md gives the time per million
 -- rows.
+
+-- Old workers must be stopped first (deploy/README.md, "Upgrading to
+-- schema 15"): they would go on writing messages without registering
+-- their ids.  The lock makes a worker that is still running wait, or fail,
+-- rather than write between the copy into run 1 and the end.
+LOCK TABLE conversation_messages, message_redactions IN EXCLUSIVE MODE;
 
 CREATE TABLE message_id_registry (
     singleton   boolean PRIMARY KEY DEFAULT true CHECK (singleton),
@@ -55,16 +63,24 @@ CREATE TABLE message_ids (
 COMMENT ON TABLE message_ids IS
 'Every stored message id with its session, by run (sql/015_message_registry.sql).';
 
--- Opens run r: its partition and unique index.  SECURITY DEFINER, so that
--- the worker (convtrack_worker has no DDL) can seal a run; it can do
--- nothing else with it.
+-- Opens run r: its table and unique index, built apart and then attached
+-- as a partition, which takes only SHARE UPDATE EXCLUSIVE on message_ids
+-- (CREATE TABLE ... PARTITION OF would take ACCESS EXCLUSIVE, and so wait
+-- for every reader and writer of the registry while holding its lock).
+-- The CHECK constraint spares the attach its scan.  SECURITY DEFINER, so
+-- that the worker (convtrack_worker has no DDL) can seal a run; it can do
+-- nothing else with it.  pg_catalog.format: a function of that name that
+-- someone created in public would otherwise be a candidate.
 CREATE FUNCTION ct_registry_create_run(r integer) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
-    EXECUTE format('CREATE TABLE message_ids_r%s PARTITION OF message_ids'
-                   ' FOR VALUES IN (%s)', r, r);
-    EXECUTE format('CREATE UNIQUE INDEX message_ids_r%s_id ON message_ids_r%s'
-                   ' (message_id)', r, r);
+    EXECUTE pg_catalog.format('CREATE TABLE message_ids_r%s (run integer NOT NULL'
+                              ' CHECK (run = %s), message_id uuid NOT NULL,'
+                              ' session_id uuid NOT NULL)', r, r);
+    EXECUTE pg_catalog.format('CREATE UNIQUE INDEX message_ids_r%s_id'
+                              ' ON message_ids_r%s (message_id)', r, r);
+    EXECUTE pg_catalog.format('ALTER TABLE message_ids ATTACH PARTITION'
+                              ' message_ids_r%s FOR VALUES IN (%s)', r, r);
     INSERT INTO message_id_runs (run) VALUES (r);
 END;
 $$;
@@ -101,6 +117,7 @@ GRANT EXECUTE ON FUNCTION ct_registry_seal(integer)
 
 -- Run 1: the ids stored so far, built once, sorted.
 CREATE TABLE message_ids_r1 PARTITION OF message_ids FOR VALUES IN (1);
+ALTER TABLE message_ids_r1 ADD CHECK (run = 1);
 INSERT INTO message_ids_r1 (run, message_id, session_id)
     SELECT 1, message_id, session_id FROM conversation_messages;
 CREATE UNIQUE INDEX message_ids_r1_id ON message_ids_r1 (message_id)

@@ -717,7 +717,16 @@ static enum ct_repo_status ct_repo_apply_once(struct ct_repo *repo,
 	ct_pgarray_init(&moved_summarized);
 	ct_pgarray_init(&moved_sessions);
 	*grew = false;
-	st = ct_repo_command(repo, "BEGIN");
+	/* READ COMMITTED whatever the server's default: the registry's read
+	 * must see a seal that committed while the batch waited for its lock */
+	st = ct_repo_command(repo, "BEGIN ISOLATION LEVEL READ COMMITTED");
+	/*
+	 * The message-id registry's lock first, before any session lock: a
+	 * batch that waits for it while a run is sealed holds nothing another
+	 * batch could be waiting for (repo_registry.c)
+	 */
+	if (st == CT_REPO_OK && c->msgs.ng)
+		st = ct_repo_registry_sync(repo);
 	if (st == CT_REPO_OK)
 		st = ct_repo_read_lockset(repo, c, extra, &locks, &keys);
 	if (st == CT_REPO_OK)

@@ -209,9 +209,9 @@ void ct_repo_msgs_count_new(const struct ct_repo_msgs *m,
 /* ---- the message-id registry (repo_registry.c) ---- */
 
 /*
- * In a batch's transaction, before its messages: takes the registry's lock
- * shared and brings repo->reg up to date (loading filters when the
- * generation changed).
+ * First in a batch's transaction that has messages, before any other
+ * lock: takes the registry's lock shared and brings repo->reg up to date
+ * (loading filters when the generation changed).
  */
 enum ct_repo_status ct_repo_registry_sync(struct ct_repo *repo)
 	__attribute__((warn_unused_result));

@@ -11,9 +11,10 @@
  *   1. the events of each message_id are folded here, as contract rule 6
  *      says: occurred_at the earliest, role/content/banking the latest
  *      event's, seq the latest event's that carries one;
- *   2. the message-id registry (repo_registry.c) is brought up to date,
- *      and each sealed run whose Bloom filter says it may hold some of the
- *      batch's ids is probed for them: an id found there is stored;
+ *   2. each sealed run of the message-id registry (repo_registry.c,
+ *      brought up to date when the batch's transaction began) whose Bloom
+ *      filter says it may hold some of the batch's ids is probed for
+ *      them: an id found there is stored;
  *   3. the ids not found go by binary COPY into the registry's open run,
  *      whose unique index holds every id written since the run opened,
  *      then the messages into conversation_messages, in a savepoint: when
@@ -210,20 +211,20 @@ static enum ct_repo_status ct_msgs_probe_run(struct ct_repo *repo, struct ct_rep
 }
 
 /*
- * Step 2: brings the registry up to date and, for each sealed run, probes
- * the ids that its filter says may be there.  Every id starts as new.
+ * Step 2: for each sealed run, probes the ids that its filter says may be
+ * there (the batch brought the registry up to date when it began:
+ * ct_repo_registry_sync).  Every id starts as new.
  */
 static enum ct_repo_status ct_msgs_probe_sealed(struct ct_repo *repo, struct ct_repo_msgs *m,
 						struct ct_repo_rejection *rejected,
 						size_t *nrejected)
 {
-	enum ct_repo_status st;
+	enum ct_repo_status st = CT_REPO_OK;
 	size_t i, k;
 
 	for (i = 0; i < m->ng; i++)
 		m->g[i].exists = false;
 	m->nexisting = 0;
-	st = ct_repo_registry_sync(repo);
 	for (k = 0; st == CT_REPO_OK && k < repo->reg.nruns; k++) {
 		const struct ct_repo_run *run = &repo->reg.runs[k];
 		struct ct_pgarray ids;

@@ -7,13 +7,15 @@
  * holds the Bloom filter of every sealed run (include/convtrack/bloom.h)
  * and reads a sealed run only for the ids its filter says may be there.
  *
- * A batch's messages start with ct_repo_registry_sync(): a shared advisory
- * lock, which sealing takes exclusively, then the registry's generation
- * and open run, read in a statement of their own so that its snapshot is
- * taken after the lock is held (a seal that committed while the batch
- * waited is seen).  While the batch holds the lock, no run is sealed, so
- * the open run it writes into and the runs it checked stay what they were
- * until it commits.
+ * A batch with messages starts with ct_repo_registry_sync(): a shared
+ * advisory lock, which sealing takes exclusively, then the registry's
+ * generation and open run, read in a statement of their own so that its
+ * snapshot is taken after the lock is held (a seal that committed while
+ * the batch waited is seen).  While the batch holds the lock, no run is
+ * sealed, so the open run it writes into and the runs it checked stay
+ * what they were until it commits.  It is the batch's first lock: a batch
+ * waiting for it behind a seal holds no session lock that another batch,
+ * which the seal waits for, could need.
  *
  * ct_repo_registry_maintain() is the scheduler's: it seals the open run
  * once it holds registry.seal_mib of rows and builds the filter of every
@@ -38,6 +40,8 @@
  * sessions' int8 keys; ct_registry_seal() (sql/015) takes it exclusively.
  */
 #define CT_REG_LOCK "1668442223, 1"
+/* The first key of the lock that claims the building of a run's filter. */
+#define CT_REG_FILTER_LOCK "1668442224"
 
 static const char SQL_SYNC[] =
 	"SELECT pg_advisory_xact_lock_shared(" CT_REG_LOCK ");"
@@ -248,9 +252,15 @@ static int ct_registry_add_rows(struct ct_bloom *bf, const unsigned char *p, siz
 	const unsigned char *end = p + len;
 
 	if (!*header_seen) {
+		uint32_t ext;
+
+		/* signature, flags, then the header extension's length */
 		if (len < 19 || memcmp(p, "PGCOPY\n\377\r\n", 11) != 0)
 			return -1;
-		p += 19;
+		ext = (uint32_t)p[15] << 24 | (uint32_t)p[16] << 16 | (uint32_t)p[17] << 8 | p[18];
+		if (ext > len - 19)
+			return -1;
+		p += 19 + ext;
 		*header_seen = true;
 	}
 	while (p < end) {
@@ -357,6 +367,27 @@ out:
 	return st;
 }
 
+/*
+ * Claims (take) or gives back the building of run's filter: a session-level
+ * advisory lock, so that a worker that stops gives it back too.
+ */
+static enum ct_repo_status ct_registry_claim(struct ct_repo *repo, int run, bool take,
+					     bool *claimed)
+{
+	enum ct_repo_status st;
+	char sql[96];
+	PGresult *res;
+
+	snprintf(sql, sizeof(sql), "SELECT %s(" CT_REG_FILTER_LOCK ", %d)",
+		 take ? "pg_try_advisory_lock" : "pg_advisory_unlock", run);
+	st = ct_repo_exec(repo, sql, 0, NULL, &res);
+	if (st != CT_REPO_OK)
+		return st;
+	*claimed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return CT_REPO_OK;
+}
+
 enum ct_repo_status ct_repo_registry_maintain(struct ct_repo *repo, int64_t seal_bytes,
 					      int *sealed, int *filtered)
 {
@@ -406,11 +437,19 @@ enum ct_repo_status ct_repo_registry_maintain(struct ct_repo *repo, int64_t seal
 	PQclear(res);
 	if (n > 0 && !runs)
 		return CT_REPO_TRANSIENT;
-	/* two workers may build one filter; the second's is not stored */
+	/* one builder per run: another worker's claim is skipped */
 	for (r = 0; r < n && st == CT_REPO_OK; r++) {
+		bool claimed = false;
+
+		st = ct_registry_claim(repo, runs[r], true, &claimed);
+		if (st != CT_REPO_OK || !claimed)
+			continue;
 		st = ct_registry_build_filter(repo, runs[r]);
 		if (st == CT_REPO_OK)
 			(*filtered)++;
+		if (ct_registry_claim(repo, runs[r], false, &claimed) != CT_REPO_OK &&
+		    st == CT_REPO_OK)
+			st = CT_REPO_TRANSIENT;
 	}
 	free(runs);
 	return st;

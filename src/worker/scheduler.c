@@ -361,7 +361,13 @@ static enum ct_repo_status ct_scheduler_registry(struct ct_scheduler *sw, struct
 				       &sealed, &filtered);
 	ct_metrics_inc("convtrack_registry_runs_sealed_total", NULL, sealed);
 	ct_metrics_inc("convtrack_registry_filters_built_total", NULL, filtered);
-	return st;
+	if (st == CT_REPO_OK || st == CT_REPO_TRANSIENT)
+		return st;
+	/* anything else is the registry's alone: said, and tried again next
+	 * interval, while the worker goes on */
+	ct_log(CT_LOG_WARN, "message-id registry upkeep failed: %s", ct_repo_error(repo));
+	ct_metrics_inc("convtrack_registry_upkeep_failures_total", NULL, 1);
+	return CT_REPO_OK;
 }
 
 enum ct_repo_status ct_scheduler_tick(struct ct_scheduler *sw, struct ct_repo *repo,
@@ -390,10 +396,12 @@ enum ct_repo_status ct_scheduler_tick(struct ct_scheduler *sw, struct ct_repo *r
 		sw->next_sweep_ms = now + (int64_t)sw->cfg->sessions_sweep_interval_s * 1000;
 	}
 	if (now >= sw->next_registry_ms) {
+		/* once per interval even when it fails: it must not hold up the
+		 * jobs that follow the tick (the publisher) */
+		sw->next_registry_ms = now + (int64_t)sw->cfg->sessions_sweep_interval_s * 1000;
 		st = ct_scheduler_registry(sw, repo);
 		if (st != CT_REPO_OK)
 			return st;
-		sw->next_registry_ms = now + (int64_t)sw->cfg->sessions_sweep_interval_s * 1000;
 	}
 	ids = calloc(CT_SCHEDULER_SUMMARIES_PER_TICK, sizeof(*ids));
 	if (!ids)
