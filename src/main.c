@@ -156,7 +156,7 @@ static enum ct_repo_status ct_main_check_schema(const struct ct_config *cfg,
 static int ct_main_migrate(const struct ct_config *cfg)
 {
 	struct ct_repo *repo = ct_main_connect(cfg, 0);
-	int applied = 0, sealed = 0, filtered = 0;
+	int applied = 0, sealed = 0, filtered = 0, merged = 0;
 
 	if (!repo) {
 		fprintf(stderr, "convtrack: cannot connect to PostgreSQL\n");
@@ -170,7 +170,8 @@ static int ct_main_migrate(const struct ct_config *cfg)
 	printf("migrations applied: %d (schema up to date)\n", applied);
 	/* the filters of sealed message-id runs that have none: run 1 of a
 	 * database that had messages before schema 15 (docs/history-cost.md) */
-	if (ct_repo_registry_maintain(repo, INT64_MAX, &sealed, &filtered) != CT_REPO_OK) {
+	if (ct_repo_registry_maintain(repo, INT64_MAX, 0, &sealed, &filtered,
+				      &merged) != CT_REPO_OK) {
 		fprintf(stderr, "convtrack: migrate: building message-id filters failed: %s\n",
 			ct_repo_error(repo));
 		ct_repo_free(repo);

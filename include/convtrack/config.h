@@ -119,6 +119,7 @@ struct ct_config {
 	/* the message-id registry: its open run is sealed at this size, checked
 	 * every sessions.sweep_interval_s (sql/015_message_registry.sql) */
 	int registry_seal_mib; /* registry.seal_mib, 128, 1..65536 */
+	int registry_max_runs; /* registry.max_runs, 8, 3..1000 */
 
 	/* merges: what a shared device (sessions that authenticated as two or
 	 * more users) does, see docs/privacy-merges-audit.md */

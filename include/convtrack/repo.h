@@ -152,13 +152,16 @@ void ct_repo_batch_free(struct ct_repo_batch *b);
 /* ---- summaries (rules 7-10), stale sweeps (rule 8), outbox ---- */
 
 /*
- * The message-id registry's upkeep (sql/015_message_registry.sql), in its
- * own transactions: seals the open run once its rows take seal_bytes or
- * more (a new run opens), then builds the Bloom filter of every sealed run
- * that has none.  *sealed and *filtered say how many of each happened.
+ * The message-id registry's upkeep (sql/015_message_registry.sql and
+ * 016_registry_merge.sql), in its own transactions: seals the open run
+ * once its rows take seal_bytes or more (a new run opens), builds the
+ * Bloom filter of every sealed run that has none, then, when more than
+ * max_runs sealed runs have filters (0: never), merges the smallest four
+ * into one.  *sealed, *filtered and *merged say how many of each happened.
  */
 enum ct_repo_status ct_repo_registry_maintain(struct ct_repo *repo, int64_t seal_bytes,
-					      int *sealed, int *filtered)
+					      int max_runs, int *sealed, int *filtered,
+					      int *merged)
 	__attribute__((warn_unused_result));
 
 /*

@@ -136,6 +136,9 @@ const struct ct_cfg_setting ct_cfg_settings[] = {
 	CT_CFG_NUM("registry.seal_mib", registry_seal_mib, 128, 1, 65536, NULL,
 		   "MiB of rows after which the message-id registry's open run is"
 		   " sealed (docs/history-cost.md)"),
+	CT_CFG_NUM("registry.max_runs", registry_max_runs, 8, 3, 1000, NULL,
+		   "sealed runs of the message-id registry beyond which the"
+		   " smallest four are merged"),
 	CT_CFG_STR("merge.shared_device_policy", merge_shared_device_policy,
 		   "history", NULL,
 		   "history (a shared device merges into its first user, rule 2) "

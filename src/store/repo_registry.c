@@ -42,6 +42,14 @@
 #define CT_REG_LOCK "1668442223, 1"
 /* The first key of the lock that claims the building of a run's filter. */
 #define CT_REG_FILTER_LOCK "1668442224"
+/*
+ * The merge locks (sql/016_registry_merge.sql): one merger at a time
+ * (session level), and the copy of ids, which erasure's deletes wait for.
+ */
+#define CT_REG_MERGER_LOCK "1668442225, 1"
+#define CT_REG_COPY_LOCK "1668442225, 0"
+/* Runs merged into one at a time. */
+#define CT_REG_MERGE_FANIN 4
 
 static const char SQL_SYNC[] =
 	"SELECT pg_advisory_xact_lock_shared(" CT_REG_LOCK ");"
@@ -350,7 +358,8 @@ static enum ct_repo_status ct_registry_build_filter(struct ct_repo *repo, int ru
 	lens[1] = (int)ct_bloom_encoded_size(bf);
 	res = PQexecParams(repo->conn,
 			   "WITH f AS (UPDATE message_id_runs SET filter = $2, ids = $3"
-			   "  WHERE run = $1 AND filter IS NULL AND sealed_at IS NOT NULL"
+			   "  WHERE run = $1 AND filter IS NULL"
+			   "   AND (sealed_at IS NOT NULL OR merging)"
 			   "  RETURNING run)"
 			   " UPDATE message_id_registry SET generation = generation + 1"
 			   " WHERE EXISTS (SELECT 1 FROM f)",
@@ -388,15 +397,133 @@ static enum ct_repo_status ct_registry_claim(struct ct_repo *repo, int run, bool
 	return CT_REPO_OK;
 }
 
+/* The first column of the one row sql returns, as an integer (NULL: -1). */
+static enum ct_repo_status ct_registry_value(struct ct_repo *repo, const char *sql, int n,
+					     const char *const *params, long long *v)
+{
+	enum ct_repo_status st;
+	PGresult *res;
+
+	st = ct_repo_exec(repo, sql, n, params, &res);
+	if (st != CT_REPO_OK)
+		return st;
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		*v = -1;
+	else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0 || strcmp(PQgetvalue(res, 0, 0), "f") == 0)
+		*v = PQgetvalue(res, 0, 0)[0] == 't';
+	else
+		*v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return CT_REPO_OK;
+}
+
+/*
+ * Merges the CT_REG_MERGE_FANIN smallest sealed runs into one
+ * (sql/016_registry_merge.sql, steps 2-5), the caller holding the merger
+ * lock.  *merged: 1 when it was done.
+ */
+static enum ct_repo_status ct_registry_merge_runs(struct ct_repo *repo, const int *olds,
+						  int *merged)
+{
+	struct ct_pgarray arr;
+	enum ct_repo_status st;
+	char newrun[16];
+	const char *p[2];
+	long long r, ok;
+
+	ct_pgarray_init(&arr);
+	for (r = 0; r < CT_REG_MERGE_FANIN; r++)
+		ct_pgarray_add_int(&arr, olds[r]);
+	p[1] = ct_pgarray_str(&arr);
+	if (!p[1]) {
+		ct_pgarray_free(&arr);
+		return CT_REPO_TRANSIENT;
+	}
+	st = ct_registry_value(repo, "SELECT ct_registry_merge_begin()", 0, NULL, &r);
+	if (st != CT_REPO_OK)
+		goto out;
+	snprintf(newrun, sizeof(newrun), "%lld", r);
+	p[0] = newrun;
+	/* step 2, in one transaction that erasure's deletes wait for */
+	st = ct_repo_command(repo, "BEGIN ISOLATION LEVEL READ COMMITTED");
+	if (st == CT_REPO_OK)
+		st = ct_repo_command(repo, "SELECT pg_advisory_xact_lock(" CT_REG_COPY_LOCK ")");
+	if (st == CT_REPO_OK)
+		st = ct_repo_exec(repo, "INSERT INTO message_ids (run, message_id, session_id)"
+				  " SELECT $1::int, message_id, session_id FROM message_ids"
+				  " WHERE run = ANY ($2::int[])", 2, p, NULL);
+	if (st == CT_REPO_OK)
+		st = ct_repo_command(repo, "COMMIT");
+	if (st != CT_REPO_OK) {
+		ct_repo_rollback(repo);
+		goto out;
+	}
+	st = ct_repo_exec(repo, "SELECT ct_registry_index_run($1::int)", 1, p, NULL);
+	if (st == CT_REPO_OK)
+		st = ct_registry_build_filter(repo, (int)r);
+	if (st == CT_REPO_OK)
+		st = ct_registry_value(repo, "SELECT ct_registry_merge_finish($1::int, $2::int[])",
+				       2, p, &ok);
+	if (st == CT_REPO_OK && ok == 1) {
+		*merged = 1;
+		ct_log(CT_LOG_INFO, "message-id runs %s merged into run %s", p[1], newrun);
+	} else if (st == CT_REPO_OK) {
+		ct_log(CT_LOG_WARN, "message-id runs %s changed while they were merged into"
+		       " run %s: the merge is dropped", p[1], newrun);
+	}
+out:
+	ct_pgarray_free(&arr);
+	return st;
+}
+
+/*
+ * Merges when more than max_runs sealed runs have filters, and drops the
+ * tables of retired runs and of merges left behind.  One merger at a time:
+ * another worker's merge is left alone.
+ */
+static enum ct_repo_status ct_registry_merge(struct ct_repo *repo, int max_runs, int *merged)
+{
+	enum ct_repo_status st, st2;
+	long long claimed, dropped;
+	int olds[CT_REG_MERGE_FANIN], n = 0, r;
+	PGresult *res;
+
+	*merged = 0;
+	st = ct_registry_value(repo, "SELECT pg_try_advisory_lock(" CT_REG_MERGER_LOCK ")",
+			       0, NULL, &claimed);
+	if (st != CT_REPO_OK || claimed != 1)
+		return st;
+	st = ct_registry_value(repo, "SELECT ct_registry_drop_retired()", 0, NULL, &dropped);
+	if (st == CT_REPO_OK)
+		st = ct_repo_exec(repo, "SELECT run FROM message_id_runs WHERE sealed_at IS NOT NULL"
+				  " AND NOT merging AND filter IS NOT NULL ORDER BY ids, run",
+				  0, NULL, &res);
+	if (st == CT_REPO_OK) {
+		n = PQntuples(res);
+		for (r = 0; r < CT_REG_MERGE_FANIN && r < n; r++)
+			olds[r] = atoi(PQgetvalue(res, r, 0));
+		PQclear(res);
+	}
+	if (st == CT_REPO_OK && n > max_runs && n >= CT_REG_MERGE_FANIN) {
+		st = ct_registry_merge_runs(repo, olds, merged);
+		if (st == CT_REPO_OK)
+			st = ct_registry_value(repo, "SELECT ct_registry_drop_retired()", 0, NULL,
+					       &dropped);
+	}
+	st2 = ct_repo_command(repo, "SELECT pg_advisory_unlock(" CT_REG_MERGER_LOCK ")");
+	return st != CT_REPO_OK ? st : st2;
+}
+
 enum ct_repo_status ct_repo_registry_maintain(struct ct_repo *repo, int64_t seal_bytes,
-					      int *sealed, int *filtered)
+					      int max_runs, int *sealed, int *filtered,
+					      int *merged)
 {
 	enum ct_repo_status st;
 	PGresult *res;
 	int open_run, r, n, *runs = NULL;
 	int64_t size;
 
-	*sealed = *filtered = 0;
+	*sealed = *filtered = *merged = 0;
 	st = ct_repo_ready(repo);
 	if (st != CT_REPO_OK)
 		return st;
@@ -452,5 +579,7 @@ enum ct_repo_status ct_repo_registry_maintain(struct ct_repo *repo, int64_t seal
 			st = CT_REPO_TRANSIENT;
 	}
 	free(runs);
+	if (st == CT_REPO_OK && max_runs > 0)
+		st = ct_registry_merge(repo, max_runs, merged);
 	return st;
 }

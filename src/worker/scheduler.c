@@ -354,13 +354,14 @@ static enum ct_repo_status ct_scheduler_summarize(struct ct_scheduler *sw,
 /* The message-id registry's upkeep: sealing the open run, run filters. */
 static enum ct_repo_status ct_scheduler_registry(struct ct_scheduler *sw, struct ct_repo *repo)
 {
-	int sealed = 0, filtered = 0;
+	int sealed = 0, filtered = 0, merged = 0;
 	enum ct_repo_status st;
 
 	st = ct_repo_registry_maintain(repo, (int64_t)sw->cfg->registry_seal_mib << 20,
-				       &sealed, &filtered);
+				       sw->cfg->registry_max_runs, &sealed, &filtered, &merged);
 	ct_metrics_inc("convtrack_registry_runs_sealed_total", NULL, sealed);
 	ct_metrics_inc("convtrack_registry_filters_built_total", NULL, filtered);
+	ct_metrics_inc("convtrack_registry_merges_total", NULL, merged);
 	if (st == CT_REPO_OK || st == CT_REPO_TRANSIENT)
 		return st;
 	/* anything else is the registry's alone: said, and tried again next
