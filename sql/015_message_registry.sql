@@ -47,7 +47,7 @@ CREATE TABLE message_id_registry (
 CREATE TABLE message_id_runs (
     run         integer PRIMARY KEY,
     created_at  timestamptz NOT NULL DEFAULT now(),
-    sealed_at   timestamptz,   -- NULL: the open run
+    sealed_at   timestamptz,   -- NULL: the open run (or, schema 16, a merging one)
     ids         bigint,        -- ids in the run when its filter was built
     filter      bytea          -- NULL: not built yet (every id may be in it)
 );
@@ -165,6 +165,10 @@ BEGIN
                      AND s.session_id <> ALL (sessions) AND s.ended_at IS NOT NULL)
     SELECT count(*) INTO summaries FROM d WHERE d.session_id = ANY (sessions);
     DELETE FROM message_redactions WHERE session_id = ANY (sessions);
+    -- wait for a merge's copy of registry rows (sql/016_registry_merge.sql)
+    -- in a statement of its own, so that the DELETE's snapshot, taken
+    -- after, sees the copied rows too
+    PERFORM pg_advisory_xact_lock_shared(1668442225, 0);
     DELETE FROM message_ids WHERE message_id = ANY (ARRAY(
         SELECT message_id FROM conversation_messages WHERE session_id = ANY (sessions)));
     WITH d AS (DELETE FROM conversation_messages WHERE session_id = ANY (sessions)

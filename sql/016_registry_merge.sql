@@ -8,8 +8,8 @@
 --
 --   1. ct_registry_merge_begin() opens the new run, marked merging: no
 --      batch reads it, and no batch writes into it;
---   2. the worker copies the old runs' ids into it, sorted, holding the
---      merge lock (below) for that transaction;
+--   2. the worker copies the old runs' ids into it, one old run per
+--      transaction, each holding the merge lock (below);
 --   3. ct_registry_index_run() builds its unique index, at fillfactor 100;
 --   4. the worker builds its filter;
 --   5. ct_registry_merge_finish() seals it and retires the old runs in one
@@ -19,8 +19,10 @@
 --      merges that a stopped worker left behind.
 --
 -- Erasure deletes ids from every run.  An erasure that committed while
--- step 2 read an old run would leave its ids in the new one: the copy
--- takes the merge lock exclusively and erasure takes it shared.
+-- step 2 read an old run would leave its ids in the new one: each copy
+-- (one old run per transaction) takes the merge lock exclusively, and
+-- erasure (ct_erasure_delete_sessions, sql/015) takes it shared in a
+-- statement before its DELETE, whose snapshot then sees the copy.
 
 ALTER TABLE message_id_runs ADD COLUMN merging boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN message_id_runs.merging IS
@@ -87,16 +89,21 @@ $$;
 -- new one has no filter.
 CREATE FUNCTION ct_registry_merge_finish(r integer, olds integer[]) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    n integer;
 BEGIN
     PERFORM pg_advisory_xact_lock(1668442223, 1);
-    IF (SELECT count(*) FROM message_id_runs
-         WHERE run = ANY (olds) AND sealed_at IS NOT NULL AND NOT merging)
-       <> cardinality(olds)
-       OR NOT EXISTS (SELECT 1 FROM message_id_runs
-                       WHERE run = r AND merging AND filter IS NOT NULL) THEN
+    SELECT count(*) INTO n FROM (SELECT 1 FROM message_id_runs
+         WHERE run = ANY (olds) AND sealed_at IS NOT NULL AND NOT merging
+         FOR UPDATE) o;
+    IF n <> cardinality(olds) THEN
         RETURN false;
     END IF;
-    UPDATE message_id_runs SET merging = false, sealed_at = now() WHERE run = r;
+    UPDATE message_id_runs SET merging = false, sealed_at = now()
+     WHERE run = r AND merging AND filter IS NOT NULL;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
     DELETE FROM message_id_runs WHERE run = ANY (olds);
     UPDATE message_id_registry SET generation = generation + 1;
     RETURN true;
@@ -104,14 +111,19 @@ END;
 $$;
 
 -- Step 6: drops the tables of runs that message_id_runs no longer lists
--- (retired by a merge) and of merges left behind (merging, while nobody
--- holds the merge lock: the caller holds it).  Returns how many.
+-- (retired by a merge) and of merges left behind (merging while no merge
+-- runs: only the holder of the merger lock may call it).  A table whose
+-- drop would wait is left for the next time.  Returns how many.
 CREATE FUNCTION ct_registry_drop_retired() RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     t record;
     n integer := 0;
 BEGIN
+    -- only the merger: the session that holds the merger lock gets it again
+    IF NOT pg_try_advisory_xact_lock(1668442225, 1) THEN
+        RETURN 0;
+    END IF;
     DELETE FROM message_id_runs WHERE merging;
     FOR t IN
         SELECT c.relname FROM pg_catalog.pg_inherits i
@@ -120,24 +132,19 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM message_id_runs r
                             WHERE c.relname = 'message_ids_r' || r.run)
     LOOP
-        EXECUTE pg_catalog.format('DROP TABLE %I', t.relname);
-        n := n + 1;
+        -- dropping a partition locks message_ids: never wait for it, and
+        -- so never hold up the batches queued behind; next time instead
+        BEGIN
+            PERFORM set_config('lock_timeout', '100ms', true);
+            EXECUTE pg_catalog.format('DROP TABLE %I', t.relname);
+            n := n + 1;
+        EXCEPTION WHEN lock_not_available THEN
+            NULL;
+        END;
     END LOOP;
     RETURN n;
 END;
 $$;
-
--- The shared side of the merge lock, for every DELETE of registry rows
--- (erasure's): it waits while a merge copies ids (step 2).
-CREATE FUNCTION ct_registry_delete_lock() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_advisory_xact_lock_shared(1668442225, 0);
-    RETURN NULL;
-END;
-$$;
-CREATE TRIGGER message_ids_delete_lock BEFORE DELETE ON message_ids
-    FOR EACH STATEMENT EXECUTE FUNCTION ct_registry_delete_lock();
 
 REVOKE EXECUTE ON FUNCTION ct_registry_merge_begin(), ct_registry_index_run(integer),
     ct_registry_merge_finish(integer, integer[]), ct_registry_drop_retired()

@@ -562,8 +562,12 @@ enum ct_repo_status ct_repo_open(struct ct_repo *repo)
 	 * key for a batch's ~250 sessions, in four statements of every batch
 	 * (~12 ms per batch with 20,000 sessions stored, growing with them).
 	 */
+	/* READ COMMITTED whatever the server's default: the message-id
+	 * registry's functions and reads rely on each statement seeing what
+	 * committed before it (repo_registry.c) */
 	res = PQexec(repo->conn, "SET plan_cache_mode = force_custom_plan;"
-			   " SET jit = off; SET random_page_cost = 1.1");
+			   " SET jit = off; SET random_page_cost = 1.1;"
+			   " SET default_transaction_isolation = 'read committed'");
 	if (PQresultStatus(res) == PGRES_COMMAND_OK &&
 	    repo->statement_timeout_ms > 0) {
 		char sql[64];

@@ -427,9 +427,10 @@ static enum ct_repo_status ct_registry_merge_runs(struct ct_repo *repo, const in
 {
 	struct ct_pgarray arr;
 	enum ct_repo_status st;
-	char newrun[16];
+	char newrun[16], oldrun[16];
 	const char *p[2];
 	long long r, ok;
+	int k;
 
 	ct_pgarray_init(&arr);
 	for (r = 0; r < CT_REG_MERGE_FANIN; r++)
@@ -444,20 +445,27 @@ static enum ct_repo_status ct_registry_merge_runs(struct ct_repo *repo, const in
 		goto out;
 	snprintf(newrun, sizeof(newrun), "%lld", r);
 	p[0] = newrun;
-	/* step 2, in one transaction that erasure's deletes wait for */
-	st = ct_repo_command(repo, "BEGIN ISOLATION LEVEL READ COMMITTED");
-	if (st == CT_REPO_OK)
-		st = ct_repo_command(repo, "SELECT pg_advisory_xact_lock(" CT_REG_COPY_LOCK ")");
-	if (st == CT_REPO_OK)
-		st = ct_repo_exec(repo, "INSERT INTO message_ids (run, message_id, session_id)"
-				  " SELECT $1::int, message_id, session_id FROM message_ids"
-				  " WHERE run = ANY ($2::int[])", 2, p, NULL);
-	if (st == CT_REPO_OK)
-		st = ct_repo_command(repo, "COMMIT");
-	if (st != CT_REPO_OK) {
-		ct_repo_rollback(repo);
-		goto out;
+	/* step 2, one old run per transaction, each one that erasure's
+	 * deletes wait for (so an erasure waits for one run's copy at most) */
+	for (k = 0; k < CT_REG_MERGE_FANIN && st == CT_REPO_OK; k++) {
+		const char *q[2] = { newrun, oldrun };
+
+		snprintf(oldrun, sizeof(oldrun), "%d", olds[k]);
+		st = ct_repo_command(repo, "BEGIN ISOLATION LEVEL READ COMMITTED");
+		if (st == CT_REPO_OK)
+			st = ct_repo_command(repo, "SELECT pg_advisory_xact_lock("
+					     CT_REG_COPY_LOCK ")");
+		if (st == CT_REPO_OK)
+			st = ct_repo_exec(repo, "INSERT INTO message_ids (run, message_id,"
+					  " session_id) SELECT $1::int, message_id, session_id"
+					  " FROM message_ids WHERE run = $2::int", 2, q, NULL);
+		if (st == CT_REPO_OK)
+			st = ct_repo_command(repo, "COMMIT");
+		if (st != CT_REPO_OK)
+			ct_repo_rollback(repo);
 	}
+	if (st != CT_REPO_OK)
+		goto out;
 	st = ct_repo_exec(repo, "SELECT ct_registry_index_run($1::int)", 1, p, NULL);
 	if (st == CT_REPO_OK)
 		st = ct_registry_build_filter(repo, (int)r);
@@ -548,8 +556,8 @@ enum ct_repo_status ct_repo_registry_maintain(struct ct_repo *repo, int64_t seal
 			return st;
 		if (!PQgetisnull(res, 0, 0)) {
 			*sealed = 1;
-			ct_log(CT_LOG_INFO, "message-id run %d sealed (%lld bytes); run %d open",
-			       open_run, (long long)size, open_run + 1);
+			ct_log(CT_LOG_INFO, "message-id run %d sealed (%lld bytes); a new run is open",
+			       open_run, (long long)size);
 		}
 		PQclear(res);
 	}
