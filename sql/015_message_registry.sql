@@ -92,6 +92,7 @@ CREATE FUNCTION ct_registry_seal(expected integer) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
     cur integer;
+    nxt integer;
 BEGIN
     -- every batch holds this lock shared from before it reads open_run
     -- until it commits (src/store/repo_registry.c)
@@ -100,9 +101,12 @@ BEGIN
     IF cur IS DISTINCT FROM expected THEN
         RETURN NULL;
     END IF;
-    PERFORM ct_registry_create_run(cur + 1);
+    -- new run numbers come from one place, under this lock: the next
+    -- after every run there is (merges, schema 16, take numbers too)
+    SELECT max(run) + 1 INTO nxt FROM message_id_runs;
+    PERFORM ct_registry_create_run(nxt);
     UPDATE message_id_runs SET sealed_at = now() WHERE run = cur;
-    UPDATE message_id_registry SET open_run = cur + 1, generation = generation + 1;
+    UPDATE message_id_registry SET open_run = nxt, generation = generation + 1;
     RETURN cur;
 END;
 $$;

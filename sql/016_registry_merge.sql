@@ -28,29 +28,6 @@ ALTER TABLE message_id_runs ADD COLUMN merging boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN message_id_runs.merging IS
 'A run being built from others (sql/016_registry_merge.sql): not read by batches.';
 
--- New run numbers come from one place, under the registry's lock: the
--- next after every run there is.
-CREATE OR REPLACE FUNCTION ct_registry_seal(expected integer) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    cur integer;
-    nxt integer;
-BEGIN
-    -- every batch holds this lock shared from before it reads open_run
-    -- until it commits (src/store/repo_registry.c)
-    PERFORM pg_advisory_xact_lock(1668442223, 1);
-    SELECT open_run INTO cur FROM message_id_registry FOR UPDATE;
-    IF cur IS DISTINCT FROM expected THEN
-        RETURN NULL;
-    END IF;
-    SELECT max(run) + 1 INTO nxt FROM message_id_runs;
-    PERFORM ct_registry_create_run(nxt);
-    UPDATE message_id_runs SET sealed_at = now() WHERE run = cur;
-    UPDATE message_id_registry SET open_run = nxt, generation = generation + 1;
-    RETURN cur;
-END;
-$$;
-
 -- Step 1: a new run, empty, without index, marked merging.  Its table is
 -- a partition already, so that erasure reaches the ids copied into it.
 CREATE FUNCTION ct_registry_merge_begin() RETURNS integer
@@ -59,6 +36,7 @@ DECLARE
     nxt integer;
 BEGIN
     PERFORM pg_advisory_xact_lock(1668442223, 1);
+    -- the next number after every run there is, as ct_registry_seal takes
     SELECT max(run) + 1 INTO nxt FROM message_id_runs;
     EXECUTE pg_catalog.format('CREATE TABLE message_ids_r%s (run integer NOT NULL'
                               ' CHECK (run = %s), message_id uuid NOT NULL,'
@@ -151,7 +129,4 @@ REVOKE EXECUTE ON FUNCTION ct_registry_merge_begin(), ct_registry_index_run(inte
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ct_registry_merge_begin(), ct_registry_index_run(integer),
     ct_registry_merge_finish(integer, integer[]), ct_registry_drop_retired()
-    TO convtrack_worker, convtrack_operator;
-REVOKE EXECUTE ON FUNCTION ct_registry_seal(integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION ct_registry_seal(integer)
     TO convtrack_worker, convtrack_operator;

@@ -83,6 +83,26 @@ static int ct_registry_int4(const char *v)
 	return (int)((uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3]);
 }
 
+/* The first column of the one row sql returns, as an integer (NULL: -1). */
+static enum ct_repo_status ct_registry_value(struct ct_repo *repo, const char *sql, int n,
+					     const char *const *params, long long *v)
+{
+	enum ct_repo_status st;
+	PGresult *res;
+
+	st = ct_repo_exec(repo, sql, n, params, &res);
+	if (st != CT_REPO_OK)
+		return st;
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+		*v = -1;
+	else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0 || strcmp(PQgetvalue(res, 0, 0), "f") == 0)
+		*v = PQgetvalue(res, 0, 0)[0] == 't';
+	else
+		*v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return CT_REPO_OK;
+}
+
 /*
  * Reads the filters of the runs of next that have one in the database but
  * not in memory yet.
@@ -153,29 +173,25 @@ static enum ct_repo_status ct_registry_load(struct ct_repo *repo, int64_t genera
 
 		run->run = atoi(PQgetvalue(res, r, 0));
 		had = ct_registry_find(reg, run->run);
-		if (had && had->bf) {
-			run->bf = had->bf; /* moved: the old table forgets it below */
-			had->bf = NULL;
-		} else if (strcmp(PQgetvalue(res, r, 1), "t") == 0) {
+		if ((!had || !had->bf) && strcmp(PQgetvalue(res, r, 1), "t") == 0)
 			ct_pgarray_add_int(&want, run->run);
-		}
 	}
 	PQclear(res);
 	if (want.count)
 		st = ct_registry_load_filters(repo, &next, &want);
 	ct_pgarray_free(&want);
 	if (st != CT_REPO_OK) {
-		/* give back what was moved, so that a retry keeps it */
-		for (i = 0; i < next.nruns; i++) {
-			struct ct_repo_run *had = ct_registry_find(reg, next.runs[i].run);
-
-			if (had && !had->bf) {
-				had->bf = next.runs[i].bf;
-				next.runs[i].bf = NULL;
-			}
-		}
 		ct_repo_registry_clear(&next);
 		return st;
+	}
+	/* the filters held already move over; the old table forgets them */
+	for (i = 0; i < next.nruns; i++) {
+		struct ct_repo_run *had = ct_registry_find(reg, next.runs[i].run);
+
+		if (had && had->bf && !next.runs[i].bf) {
+			next.runs[i].bf = had->bf;
+			had->bf = NULL;
+		}
 	}
 	ct_repo_registry_clear(reg);
 	*reg = next;
@@ -297,7 +313,8 @@ static enum ct_repo_status ct_registry_build_filter(struct ct_repo *repo, int ru
 	struct ct_bloom *bf = NULL;
 	unsigned char *enc = NULL;
 	bool header_seen = false;
-	int64_t count = 0, added = 0;
+	long long count = 0;
+	int64_t added = 0;
 	char sql[160], runs[16], ids[24];
 	const char *p[3];
 	int lens[3] = { 0 }, formats[3] = { 0, 1, 0 };
@@ -306,11 +323,9 @@ static enum ct_repo_status ct_registry_build_filter(struct ct_repo *repo, int ru
 	int n;
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM message_ids WHERE run = %d", run);
-	st = ct_repo_exec(repo, sql, 0, NULL, &res);
+	st = ct_registry_value(repo, sql, 0, NULL, &count);
 	if (st != CT_REPO_OK)
 		return st;
-	count = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
 	bf = ct_bloom_new((uint64_t)count, 0);
 	if (!bf) {
 		snprintf(repo->err, sizeof(repo->err), "out of memory building a filter");
@@ -385,36 +400,13 @@ static enum ct_repo_status ct_registry_claim(struct ct_repo *repo, int run, bool
 {
 	enum ct_repo_status st;
 	char sql[96];
-	PGresult *res;
+	long long v;
 
 	snprintf(sql, sizeof(sql), "SELECT %s(" CT_REG_FILTER_LOCK ", %d)",
 		 take ? "pg_try_advisory_lock" : "pg_advisory_unlock", run);
-	st = ct_repo_exec(repo, sql, 0, NULL, &res);
-	if (st != CT_REPO_OK)
-		return st;
-	*claimed = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return CT_REPO_OK;
-}
-
-/* The first column of the one row sql returns, as an integer (NULL: -1). */
-static enum ct_repo_status ct_registry_value(struct ct_repo *repo, const char *sql, int n,
-					     const char *const *params, long long *v)
-{
-	enum ct_repo_status st;
-	PGresult *res;
-
-	st = ct_repo_exec(repo, sql, n, params, &res);
-	if (st != CT_REPO_OK)
-		return st;
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
-		*v = -1;
-	else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0 || strcmp(PQgetvalue(res, 0, 0), "f") == 0)
-		*v = PQgetvalue(res, 0, 0)[0] == 't';
-	else
-		*v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return CT_REPO_OK;
+	st = ct_registry_value(repo, sql, 0, NULL, &v);
+	*claimed = v == 1;
+	return st;
 }
 
 /*
