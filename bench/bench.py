@@ -547,6 +547,45 @@ def wal_lsn(env):
     return int(env.psql1("postgres", "SELECT pg_current_wal_lsn() - '0/0'"))
 
 
+WALDUMP_RECORD = re.compile(r"rmgr: \S+\s+len \(rec/tot\):\s*\d+/\s*(\d+)")
+WALDUMP_BLOCK = re.compile(r"rel \d+/\d+/(\d+)(?: fork \w+)? blk \d+( FPW)?")
+
+
+def wal_by_relation(env, db, lsn0, lsn1, top=8):
+    """Where a run's WAL went: pg_waldump over [lsn0, lsn1), each record's
+    bytes counted to the relation of its first block, full page images to
+    each block's relation.  Run before anything checkpoints the range away
+    (dropping or creating a database does).  A list of {relation, mib,
+    fpi}, largest first, or None when pg_waldump is missing or fails."""
+    tool = os.path.join(env.pg_bindir, "pg_waldump")
+    if not os.path.exists(tool):
+        return None
+    p = subprocess.run([tool, "-p", os.path.join(env.pgdata, "pg_wal"),
+                        "-s", "%X/%X" % (lsn0 >> 32, lsn0 & 0xffffffff),
+                        "-e", "%X/%X" % (lsn1 >> 32, lsn1 & 0xffffffff)],
+                       capture_output=True, text=True)
+    size, fpi = {}, {}
+    for line in p.stdout.splitlines():
+        m = WALDUMP_RECORD.match(line)
+        if not m:
+            continue
+        blocks = WALDUMP_BLOCK.findall(line)
+        rel = blocks[0][0] if blocks else "-"
+        size[rel] = size.get(rel, 0) + int(m.group(1))
+        for node, full in blocks:
+            if full:
+                fpi[node] = fpi.get(node, 0) + 1
+    if not size:
+        return None
+    names = dict(env.psql(db, "SELECT pg_relation_filenode(oid)::text, relname FROM pg_class"
+                          " WHERE pg_relation_filenode(oid) IS NOT NULL"))
+    names["-"] = "(no relation: commits, ...)"
+    out = [{"relation": names.get(k, "filenode " + k), "mib": v / 1048576,
+            "fpi": fpi.get(k, 0)} for k, v in size.items()]
+    out.sort(key=lambda x: -x["mib"])
+    return out[:top]
+
+
 def checkpoints(env):
     return int(env.psql1("postgres", "SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"))
 
@@ -638,6 +677,7 @@ def throughput_run(env, args, work, db, prefix, group, expect, label, template=N
         hooks["caught_up"](w)
     hwm, worker_cpu = w.stop()
     lsn1, ck1 = wal_lsn(env), checkpoints(env)
+    wal_rel = wal_by_relation(env, db, lsn0, lsn1)
     time.sleep(0.5)
     tables = {r[0]: {"ins": int(r[1]), "upd": int(r[2]), "hot_upd": int(r[3])}
               for r in env.psql(db, "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd"
@@ -676,6 +716,7 @@ def throughput_run(env, args, work, db, prefix, group, expect, label, template=N
         "wal_range": ["%X/%X" % (lsn0 >> 32, lsn0 & 0xffffffff),
                       "%X/%X" % (lsn1 >> 32, lsn1 & 0xffffffff)],
         "checkpoints": ck1 - ck0,
+        "wal_by_relation": wal_rel,
         "worker_warnings": warnings,
         "tables": tables,
     }
@@ -689,6 +730,9 @@ def throughput_run(env, args, work, db, prefix, group, expect, label, template=N
            100 * cpu["postgres"] / span, 100 * cpu["kafka"] / span,
            100 * cpu["busy"] / span, os.cpu_count(), 100 * cpu["iowait"] / span,
            res["wal_bytes"] / 1048576, res["checkpoints"]))
+    if wal_rel:
+        log("%s: WAL by relation (MiB, full page images): %s" % (label, ", ".join(
+            "%s %.1f (%d)" % (r["relation"], r["mib"], r["fpi"]) for r in wal_rel)))
     return res
 
 
@@ -708,7 +752,12 @@ def copy_ceiling(env, args, work, src_db, runs):
         db = "ct_bench_copy"
         env.create_db(db)
         env.migrate(db)
+        # The table with its indexes, and a unique index on message_id:
+        # what stores an id once (conversation_messages' primary key until
+        # schema 15, the message-id registry since), so that the ceiling
+        # stores what convtrack stores and stays comparable across schemas.
         env.psql(db, "CREATE TABLE copy_ceiling (LIKE conversation_messages INCLUDING ALL)")
+        env.psql(db, "CREATE UNIQUE INDEX copy_ceiling_message_id ON copy_ceiling (message_id)")
         env.psql(db, "CHECKPOINT")
         t0 = time.time()
         p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db, "-c",
@@ -838,7 +887,14 @@ def latency(env, args, work, gen, meta, grace_ms, partitions):
 
 
 def preload(env, args, gen, msgs):
-    db = "ct_bench_preload"
+    db = "ct_bench_preload_%d" % msgs
+    if args.keep_preload and env.psql1(
+            "postgres", "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
+            "WHERE datname = '%s'" % db) == "complete":
+        size = int(env.psql1(db, "SELECT pg_database_size(current_database())"))
+        log("reusing %s (--keep-preload), %.0f MiB" % (db, size / 1048576))
+        return db, {"messages": msgs, "seconds": 0.0, "db_bytes": size, "reused": True,
+                    "summary": []}
     env.create_db(db)
     env.migrate(db)
     t0 = time.time()
@@ -849,6 +905,7 @@ def preload(env, args, gen, msgs):
     env.psql(db, "VACUUM (ANALYZE)")
     env.psql(db, "CHECKPOINT")
     took = time.time() - t0
+    env.psql("postgres", "COMMENT ON DATABASE \"%s\" IS 'complete'" % db)
     size = int(env.psql1(db, "SELECT pg_database_size(current_database())"))
     n = int(env.psql1(db, "SELECT count(*) FROM conversation_messages"))
     log("preloaded %d messages in %.0f s (%.0f MiB)" % (n, took, size / 1048576))
@@ -985,8 +1042,10 @@ def report(R):
                b["join_ms"], b["rate"]))
     for size in R.get("stored") or []:
         p = size["preload"]
-        add("preload: %d messages, database %.0f MiB, built in %.0f s"
-            % (p["messages"], p["db_bytes"] / 1048576, p["seconds"]))
+        add("preload: %d messages, database %.0f MiB, %s"
+            % (p["messages"], p["db_bytes"] / 1048576,
+               "reused (--keep-preload)" if p.get("reused") else
+               "built in %.0f s" % p["seconds"]))
     add("")
     add("total benchmark time: %.0f s" % R["elapsed_s"])
     return "\n".join(lines)
@@ -1016,6 +1075,9 @@ def main():
     ap.add_argument("--stored", default="5000000",
                     help="messages preloaded for the 'stored' figures, a comma list of "
                     "sizes, each measured on its own preloaded database (0: skip)")
+    ap.add_argument("--keep-preload", action="store_true",
+                    help="keep each preloaded database (ct_bench_preload_N) and reuse a "
+                    "complete one left by an earlier run on the same servers")
     ap.add_argument("--partitions", type=int, default=32)
     ap.add_argument("--producer-batch-bytes", default="1000000",
                     help="batch.size of the producer that fills the topics: the size of "
@@ -1107,7 +1169,8 @@ def main():
                                      "stored-%d-%d" % (msgs, r + 1), template=tmpl)
                 size["runs"].append(res)
                 env.drop_db(db)
-            env.drop_db(tmpl)
+            if not args.keep_preload:
+                env.drop_db(tmpl)
     R["elapsed_s"] = time.time() - t_begin
     with open(os.path.join(args.work, "results.json"), "w") as f:
         json.dump(R, f, indent=1)

@@ -20,7 +20,8 @@
 #              (bench/profile.py: perf, pg_stat_statements, auto_explain)
 #   --pg-defaults  run PostgreSQL with its own defaults instead of the
 #              README's deployment guidance (shared_buffers = 1GB,
-#              max_wal_size = 4GB, checkpoint_timeout = 15min; fsync,
+#              max_wal_size = 4GB, checkpoint_timeout = 15min,
+#              wal_compression = lz4; fsync,
 #              synchronous_commit and full_page_writes stay on either way)
 #   --huge-pages  PostgreSQL with huge_pages = on (the README's guidance;
 #              needs root: the kernel reserves the pages for the run)
@@ -78,7 +79,8 @@ echo "== servers in $envdir, work in $work" >&2
 CT_BIN_DIR=$build scripts/ct-env start "$envdir" --partitions 4 >/dev/null
 
 # README "Deploying": PostgreSQL settings for convtrack's database
-pg=(--pg shared_buffers=1GB --pg max_wal_size=4GB --pg checkpoint_timeout=15min)
+pg=(--pg shared_buffers=1GB --pg max_wal_size=4GB --pg checkpoint_timeout=15min
+	--pg wal_compression=lz4)
 [[ $pgdefaults -eq 1 ]] && pg=()
 if [[ $hugepages -eq 1 ]]; then
 	pg+=(--pg huge_pages=on)
