@@ -888,7 +888,7 @@ def latency(env, args, work, gen, meta, grace_ms, partitions):
 
 def preload(env, args, gen, msgs):
     db = "ct_bench_preload_%d" % msgs
-    if args.keep_preload and env.psql1(
+    if getattr(args, "keep_preload", False) and env.psql1(
             "postgres", "SELECT shobj_description(oid, 'pg_database') FROM pg_database "
             "WHERE datname = '%s'" % db) == "complete":
         size = int(env.psql1(db, "SELECT pg_database_size(current_database())"))
