@@ -405,7 +405,8 @@ static enum ct_repo_status ct_registry_claim(struct ct_repo *repo, int run, bool
 	snprintf(sql, sizeof(sql), "SELECT %s(" CT_REG_FILTER_LOCK ", %d)",
 		 take ? "pg_try_advisory_lock" : "pg_advisory_unlock", run);
 	st = ct_registry_value(repo, sql, 0, NULL, &v);
-	*claimed = v == 1;
+	if (st == CT_REPO_OK)
+		*claimed = v == 1;
 	return st;
 }
 
