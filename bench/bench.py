@@ -547,6 +547,11 @@ def wal_lsn(env):
     return int(env.psql1("postgres", "SELECT pg_current_wal_lsn() - '0/0'"))
 
 
+def lsn_text(lsn):
+    """An LSN (bytes from 0/0) as PostgreSQL writes it, e.g. 6/8F1A5CD0."""
+    return "%X/%X" % (lsn >> 32, lsn & 0xffffffff)
+
+
 WALDUMP_RECORD = re.compile(r"rmgr: \S+\s+len \(rec/tot\):\s*\d+/\s*(\d+)")
 WALDUMP_BLOCK = re.compile(r"rel \d+/\d+/(\d+)(?: fork \w+)? blk \d+( FPW)?")
 
@@ -556,13 +561,13 @@ def wal_by_relation(env, db, lsn0, lsn1, top=8):
     bytes counted to the relation of its first block, full page images to
     each block's relation.  Run before anything checkpoints the range away
     (dropping or creating a database does).  A list of {relation, mib,
-    fpi}, largest first, or None when pg_waldump is missing or fails."""
+    fpi}, largest first, or None when pg_waldump is missing or reads no
+    record (a range it stops short of still counts what it read)."""
     tool = os.path.join(env.pg_bindir, "pg_waldump")
     if not os.path.exists(tool):
         return None
     p = subprocess.run([tool, "-p", os.path.join(env.pgdata, "pg_wal"),
-                        "-s", "%X/%X" % (lsn0 >> 32, lsn0 & 0xffffffff),
-                        "-e", "%X/%X" % (lsn1 >> 32, lsn1 & 0xffffffff)],
+                        "-s", lsn_text(lsn0), "-e", lsn_text(lsn1)],
                        capture_output=True, text=True)
     size, fpi = {}, {}
     for line in p.stdout.splitlines():
@@ -713,8 +718,7 @@ def throughput_run(env, args, work, db, prefix, group, expect, label, template=N
         "wal_bytes": lsn1 - lsn0,
         # the run's WAL, as LSNs for pg_waldump --start/--end (it includes
         # the worker's start-up and shutdown around the window)
-        "wal_range": ["%X/%X" % (lsn0 >> 32, lsn0 & 0xffffffff),
-                      "%X/%X" % (lsn1 >> 32, lsn1 & 0xffffffff)],
+        "wal_range": [lsn_text(lsn0), lsn_text(lsn1)],
         "checkpoints": ck1 - ck0,
         "wal_by_relation": wal_rel,
         "worker_warnings": warnings,
