@@ -136,19 +136,24 @@ def perf_ok():
 
 
 def perf_report(data, pids, out_path, limit=30):
-    """Flat profile (symbol, share) of the given pids."""
-    p = subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children",
-                        "--pid", ",".join(str(x) for x in pids), "--sort", "dso,sym",
-                        "--percentage", "relative",
-                        "--percent-limit", "0.3"], capture_output=True, timeout=600)
-    text = p.stdout.decode(errors="replace")
+    """Flat profile (share, object, symbol) of the given pids, counted from
+    `perf script` (perf report's --pid filter let in other backends'
+    samples)."""
+    p = subprocess.run(["perf", "script", "-i", data, "-G", "-F", "pid,ip,sym,dso"],
+                       capture_output=True, timeout=600)
+    want = set(str(x) for x in pids)
+    count = {}
+    for line in p.stdout.decode(errors="replace").splitlines():
+        m = re.match(r"\s*(\d+)\s+[0-9a-f]+\s+(.*?)\s+\((.*)\)\s*$", line)
+        if m and m.group(1) in want:
+            key = (os.path.basename(m.group(3)), m.group(2))
+            count[key] = count.get(key, 0) + 1
+    total = sum(count.values()) or 1
+    rows = sorted(((100.0 * n / total, dso, sym) for (dso, sym), n in count.items()),
+                  key=lambda r: -r[0])
     with open(out_path, "w") as f:
-        f.write(text)
-    rows = []
-    for line in text.splitlines():
-        m = re.match(r"\s+([\d.]+)%\s+(\S+)\s+\[.\]\s+(.*)", line)
-        if m:
-            rows.append((float(m.group(1)), m.group(2), m.group(3).strip()))
+        f.write("%d samples\n" % total)
+        f.write("".join("%6.2f%%  %s  %s\n" % r for r in rows))
     return rows[:limit]
 
 
@@ -194,6 +199,8 @@ def main():
                     "messages (bench/preload.sql), as bench.py's stored runs")
     ap.add_argument("--warm-wal-mib", type=int, default=2048,
                     help="WAL to write and checkpoint first, as bench.py (0: none)")
+    ap.add_argument("--keep-preload", action="store_true",
+                    help="keep the preloaded database (and reuse a kept one), as bench.py")
     ap.add_argument("--skip-summaries", action="store_true")
     ap.add_argument("--pg", action="append", default=[], metavar="NAME=VALUE",
                     help="PostgreSQL setting for the profile (ALTER SYSTEM), as bench.py --pg")
@@ -246,6 +253,11 @@ def main():
             time.sleep(1)
         pids, snap = {}, {}
 
+        def stop_perf():
+            if perf and perf.poll() is None:
+                perf.send_signal(2)
+                perf.wait()
+
         def before_worker():
             env.psql("postgres", "SELECT pg_stat_statements_reset()")
 
@@ -256,6 +268,7 @@ def main():
             if b:
                 pids["backend"] = int(b)
             snap["stmts"] = statements(env, db)
+            stop_perf()  # not the analysis queries that follow the run
         try:
             res = bench.throughput_run(env, args, args.work, db, prefix,
                                        "prof-%d" % os.getpid(), expect, "profile",
@@ -263,9 +276,7 @@ def main():
                                        hooks={"before_worker": before_worker,
                                               "caught_up": caught_up})
         finally:
-            if perf:
-                perf.send_signal(2)
-                perf.wait()
+            stop_perf()
         stmts = snap["stmts"]
         span = res["first_to_last_s"]
         cpu = res["cpu_window"]
@@ -309,7 +320,7 @@ def main():
             len(plans), os.path.join(args.work, "plans.txt"))]
 
         env.drop_db(db)
-        if tmpl:
+        if tmpl and not args.keep_preload:
             env.drop_db(tmpl)
         if not args.skip_summaries:
             # Summaries: how fast can the worker summarize?

@@ -33,7 +33,10 @@
  * (participant_joined, authenticated, call_ended), $3 anonymous keys of the
  * batch's participant_joined events.  Returns ('k', key) for the keys whose
  * merges and sessions the batch may change, and ('p', profile id) for every
- * profile it may change.
+ * profile it may change.  The lookups by key take an array (= ANY) rather
+ * than a join: the planner then probes the indexes per key, whereas a join
+ * let it hash every merged profile (or all of user_profiles) per batch, a
+ * cost that grew with history.
  */
 static const char SQL_LOCKSET[] =
 	"WITH cur AS ("
@@ -43,18 +46,20 @@ static const char SQL_LOCKSET[] =
 	"  SELECT unnest($3::text[]) AS k"
 	"  UNION SELECT anonymous_id FROM cur"
 	"   WHERE anonymous_id IS NOT NULL AND session_id = ANY ($2::uuid[])"
+	"), kp AS ("
+	"  SELECT id, anonymous_id, merged_into_profile_id FROM user_profiles"
+	"   WHERE anonymous_id = ANY (ARRAY(SELECT k FROM keys"
+	"    UNION SELECT anonymous_id FROM cur WHERE anonymous_id IS NOT NULL))"
 	")"
 	" SELECT 'k', k FROM keys"
 	" UNION SELECT 'p', profile_id::text FROM cur WHERE profile_id IS NOT NULL"
-	" UNION SELECT 'p', p.id::text FROM user_profiles p"
-	"   JOIN cur ON p.anonymous_id = cur.anonymous_id"
-	" UNION SELECT 'p', p.id::text FROM user_profiles p"
-	"   JOIN keys ON p.anonymous_id = keys.k"
-	" UNION SELECT 'p', p.merged_into_profile_id::text FROM user_profiles p"
-	"   JOIN keys ON p.anonymous_id = keys.k"
-	"  WHERE p.merged_into_profile_id IS NOT NULL"
-	" UNION SELECT 'p', s.profile_id::text FROM agent_sessions s"
-	"   JOIN keys ON s.anonymous_id = keys.k WHERE s.profile_id IS NOT NULL";
+	" UNION SELECT 'p', id::text FROM kp"
+	" UNION SELECT 'p', kp.merged_into_profile_id::text FROM kp"
+	"   JOIN keys ON kp.anonymous_id = keys.k"
+	"  WHERE kp.merged_into_profile_id IS NOT NULL"
+	" UNION SELECT 'p', profile_id::text FROM agent_sessions"
+	"  WHERE anonymous_id = ANY (ARRAY(SELECT k FROM keys))"
+	"    AND profile_id IS NOT NULL";
 
 /* $1 sorted lock keys.  unnest yields them in array order. */
 static const char SQL_LOCK[] =
