@@ -593,7 +593,8 @@ def resolution_decide(ev, end_reason, raw, resolved_min):
     broken = end_reason in ("error", "timeout")
     after = ev["lu_at"] > ev["la_at"]
     if la.get("done") and not broken and not (
-            after and (lu.get("failed") or lu.get("question"))):
+            after and (lu.get("failed") or lu.get("question"))) and not (
+            not after and la.get("asks") and not la.get("closing")):
         return "resolved", "done"
     if not ev["user_last"] and (la.get("asks") or la.get("offer")) and \
             not la.get("closing"):
@@ -868,16 +869,22 @@ def sentiment_labels(raw, dialogues, lo, hi):
 
 def choose_bounds(raw, dialogues):
     """The bounds (lo, hi) of neutral on the raw score with the best
-    macro-F1 (first best in grid order)."""
+    macro-F1 averaged over the pair and its grid neighbours (lo and hi one
+    step either way), so that a lone peak of the cross-validated estimates
+    does not decide; first best in grid order."""
     gold = [s_label(d["S"]) for d in dialogues]
+    f = {}
+    for i, lo in enumerate(GRID):
+        for j, hi in enumerate(GRID):
+            if j > i:
+                f[i, j] = macro_f1(gold, sentiment_labels(raw, dialogues, lo, hi), 3)
     best = None
-    for lo in GRID:
-        for hi in GRID:
-            if hi <= lo:
-                continue
-            f = macro_f1(gold, sentiment_labels(raw, dialogues, lo, hi), 3)
-            if best is None or f > best[0] + 1e-12:
-                best = (f, lo, hi)
+    for (i, j) in sorted(f):
+        near = [f[a, b] for a in (i - 1, i, i + 1) for b in (j - 1, j, j + 1)
+                if (a, b) in f]
+        v = sum(near) / len(near)
+        if best is None or v > best[0] + 1e-12:
+            best = (v, GRID[i], GRID[j])
     return best[1], best[2]
 
 

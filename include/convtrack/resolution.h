@@ -47,8 +47,10 @@ enum ct_resolution {
  *     resolved;
  *  8. the assistant's last turn reports an action completed ("I have
  *     unblocked your card", "your transfer has been processed"), the call
- *     did not end in an error or timeout, and the caller did not then
- *     complain or ask: resolved (done);
+ *     did not end in an error or timeout, the caller did not then
+ *     complain or ask, and the call does not end on a question of that
+ *     turn ("I've sent it. Which country are you going to?"; a closing
+ *     one such as "Anything else?" does not count): resolved (done);
  *  9. the call ends on the assistant's question or offer ("Which
  *     account?", "If you like, I can connect you"), not a closing one
  *     ("Anything else?"): incomplete (asked);

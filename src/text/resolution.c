@@ -77,7 +77,9 @@ static const char *ct_resolution_which(const struct ct_senti_model *m,
 	*res = CT_RESOLUTION_RESOLVED;
 	if (ct_resolution_has(c->la, CT_CUE_DONE) && end != CT_END_BROKEN &&
 	    !(after && (ct_resolution_has(c->lu, CT_CUE_FAILED) ||
-			ct_resolution_has(c->lu, CT_CUE_QUESTION))))
+			ct_resolution_has(c->lu, CT_CUE_QUESTION))) &&
+	    !(!after && ct_resolution_has(c->la, CT_CUE_ASKS) &&
+	      !ct_resolution_has(c->la, CT_CUE_CLOSING)))
 		return "done";
 	*res = CT_RESOLUTION_INCOMPLETE;
 	if (!c->user_last && (ct_resolution_has(c->la, CT_CUE_ASKS) ||

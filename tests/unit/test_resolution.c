@@ -163,6 +163,45 @@ static void test_completions(void)
 			"Where do I find the new one?", &rule) ==
 	      CT_RESOLUTION_INCOMPLETE);
 	CHECK_STR(rule, "question");
+	/* ... or says the outcome did not come, without a word of complaint. */
+	CHECK(classify3("My phone will not start after the update.",
+			"We have reset the settings remotely.",
+			"I did what you said and the screen does not wake up.",
+			&rule) != CT_RESOLUTION_RESOLVED);
+	CHECK(strcmp(rule, "done") != 0);
+	CHECK(classify3("The app crashes on login.",
+			"The bug has been fixed.",
+			"I tried again and it still failed.", &rule) !=
+	      CT_RESOLUTION_RESOLVED);
+	CHECK(strcmp(rule, "done") != 0);
+	CHECK(classify3("My statement shows the wrong balance.",
+			"I've corrected it.", "It remains the same for me.",
+			&rule) != CT_RESOLUTION_RESOLVED);
+	CHECK(strcmp(rule, "done") != 0);
+	/* A completed action whose turn ends on a question that waits for
+	 * the caller is not the end of it; a closing question is. */
+	CHECK(classify3("I am travelling next week.",
+			"I have updated your travel notice. Which country are "
+			"you going to?", NULL, &rule) ==
+	      CT_RESOLUTION_INCOMPLETE);
+	CHECK_STR(rule, "asked");
+	CHECK(classify3("I am travelling next week.",
+			"I have updated your travel notice. Is there anything "
+			"else I can help with?", NULL, &rule) ==
+	      CT_RESOLUTION_RESOLVED);
+	CHECK_STR(rule, "done");
+	/* Work passed on to staff is a handover, not a completed action. */
+	CHECK_STR(rule1(A, "I have transferred your problem to the relevant "
+			"staff. Please wait for their reply.", "hangup"),
+		  "handover");
+	CHECK_STR(rule1(A, "Your complaint has been submitted to our "
+			"disputes team for review.", "hangup"),
+		  "handover");
+	CHECK_STR(rule1(A, "I've transferred you to a specialist.", "hangup"),
+		  "handover");
+	CHECK_STR(rule1(A, "I have transferred $50 to your savings account.",
+			"hangup"),
+		  "done");
 }
 
 static enum ct_resolution classify1(enum ct_text_speaker who, const char *text,
