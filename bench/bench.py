@@ -28,7 +28,6 @@ import atexit
 import json
 import os
 import re
-import shutil
 import signal
 import statistics
 import subprocess
@@ -651,6 +650,31 @@ def warm_wal(env, mib):
     return took
 
 
+# What a server that has been taking sessions holds in shared_buffers: the
+# session-level tables' indexes (keyed by random session, event and profile
+# ids, each leaf written every few thousand sessions), agent_sessions and
+# user_profiles.  Not the messages, their session index or the registry:
+# those are what grows with history, and the point is what it costs.
+PREWARM_SQL = """
+CREATE EXTENSION IF NOT EXISTS pg_prewarm;
+SELECT coalesce(sum(pg_prewarm(c.oid)), 0) * current_setting('block_size')::bigint
+  FROM pg_class c
+ WHERE c.relnamespace = 'public'::regnamespace
+   AND ((c.relkind = 'i' AND c.relname NOT LIKE 'conversation_messages%'
+         AND c.relname NOT LIKE 'message_ids%')
+        OR c.relname IN ('agent_sessions', 'user_profiles'))
+"""
+
+
+def prewarm(env, db):
+    """--prewarm: reads PREWARM_SQL's relations of db into shared_buffers
+    (a clone starts with none of its pages there).  Returns the bytes."""
+    out = env.psql(db, PREWARM_SQL)
+    n = int(out[-1][0]) if out else 0
+    log("prewarmed %.0f MiB of %s" % (n / 1048576, db))
+    return n
+
+
 def throughput_run(env, args, work, db, prefix, group, expect, label, template=None,
                    hooks=None):
     """One convtrack run on database db (fresh, or a clone of template).
@@ -664,6 +688,7 @@ def throughput_run(env, args, work, db, prefix, group, expect, label, template=N
         env.create_db(db)
         env.migrate(db)
     base_msgs = int(env.psql1(db, "SELECT count(*) FROM conversation_messages"))
+    warmed = prewarm(env, db) if getattr(args, "prewarm", False) else None
     env.psql(db, "CHECKPOINT")
     t0_db = env.psql1(db, "SELECT clock_timestamp()")
     lsn0, ck0 = wal_lsn(env), checkpoints(env)
@@ -715,7 +740,7 @@ def throughput_run(env, args, work, db, prefix, group, expect, label, template=N
         "cpu_window": cpu,
         "rss_mib_over_run": sampler.rss_profile(first, last),
         "wall_s": t_done - t_start,
-        "wal_bytes": lsn1 - lsn0,
+        "wal_bytes": lsn1 - lsn0, "prewarmed_bytes": warmed,
         # the run's WAL, as LSNs for pg_waldump --start/--end (it includes
         # the worker's start-up and shutdown around the window)
         "wal_range": [lsn_text(lsn0), lsn_text(lsn1)],
@@ -836,7 +861,7 @@ def latency(env, args, work, gen, meta, grace_ms, partitions):
     db = "ct_bench_" + label
     names = [prefix + t for t in INPUT + OUTPUT]
     env.create_topics(names, partitions)
-    n = env.produce(os.path.join(gen, "latency.jsonl"), prefix)
+    env.produce(os.path.join(gen, "latency.jsonl"), prefix)
     expect_msgs = meta["latency_messages"]
     env.create_db(db)
     env.migrate(db)
@@ -1082,6 +1107,10 @@ def main():
     ap.add_argument("--keep-preload", action="store_true",
                     help="keep each preloaded database (ct_bench_preload_N) and reuse a "
                     "complete one left by an earlier run on the same servers")
+    ap.add_argument("--prewarm", action="store_true",
+                    help="before each run, read the session-level tables and their "
+                    "indexes into shared_buffers (pg_prewarm), as on a server that has "
+                    "been running; not the messages or the registry")
     ap.add_argument("--partitions", type=int, default=32)
     ap.add_argument("--producer-batch-bytes", default="1000000",
                     help="batch.size of the producer that fills the topics: the size of "
