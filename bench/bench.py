@@ -653,7 +653,8 @@ def warm_wal(env, mib):
 # What a server that has been taking sessions holds in shared_buffers: the
 # session-level tables' indexes (keyed by random session, event and profile
 # ids, each leaf written every few thousand sessions), agent_sessions and
-# user_profiles.  Not the messages, their session index or the registry:
+# user_profiles.  Not the messages, their session index, the registry or
+# anything else per message (message_*, e.g. message_redactions):
 # those are what grows with history, and the point is what it costs.
 PREWARM_SQL = """
 CREATE EXTENSION IF NOT EXISTS pg_prewarm;
@@ -661,7 +662,7 @@ SELECT coalesce(sum(pg_prewarm(c.oid)), 0) * current_setting('block_size')::bigi
   FROM pg_class c
  WHERE c.relnamespace = 'public'::regnamespace
    AND ((c.relkind = 'i' AND c.relname NOT LIKE 'conversation_messages%'
-         AND c.relname NOT LIKE 'message_ids%')
+         AND c.relname NOT LIKE 'message%')
         OR c.relname IN ('agent_sessions', 'user_profiles'))
 """
 

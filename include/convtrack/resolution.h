@@ -48,9 +48,10 @@ enum ct_resolution {
  *  8. the assistant's last turn reports an action completed ("I have
  *     unblocked your card", "your transfer has been processed"), the call
  *     did not end in an error or timeout, the caller did not then
- *     complain or ask, and the call does not end on a question of that
- *     turn ("I've sent it. Which country are you going to?"; a closing
- *     one such as "Anything else?" does not count): resolved (done);
+ *     complain or ask, and, when that turn ends the call, it does not ask
+ *     something (a '?' or a question word first: "I've sent it. Which
+ *     country are you going to?") unless it also closes ("Anything
+ *     else?"): resolved (done);
  *  9. the call ends on the assistant's question or offer ("Which
  *     account?", "If you like, I can connect you"), not a closing one
  *     ("Anything else?"): incomplete (asked);

@@ -202,6 +202,19 @@ static void test_completions(void)
 	CHECK_STR(rule1(A, "I have transferred $50 to your savings account.",
 			"hangup"),
 		  "done");
+	CHECK_STR(rule1(A, "I've sent the payment to your estate agent.",
+			"hangup"),
+		  "done");
+	/* Satisfied replies that share words with the failure cues. */
+	CHECK(classify3("My card is blocked.", "I have unblocked your card.",
+			"Don't worry, it works now.", &rule) ==
+	      CT_RESOLUTION_RESOLVED);
+	CHECK_STR(rule, "done");
+	CHECK(classify3("Can you update my card?",
+			"I've updated your card details.",
+			"Thanks, so my PIN stays the same.", &rule) ==
+	      CT_RESOLUTION_RESOLVED);
+	CHECK_STR(rule, "done");
 }
 
 static enum ct_resolution classify1(enum ct_text_speaker who, const char *text,
