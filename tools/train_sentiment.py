@@ -592,9 +592,9 @@ def resolution_decide(ev, end_reason, raw, resolved_min):
         return "incomplete", "unable"
     broken = end_reason in ("error", "timeout")
     after = ev["lu_at"] > ev["la_at"]
-    if la.get("done") and not broken and not (
-            after and (lu.get("failed") or lu.get("question"))) and not (
-            not after and la.get("asks") and not la.get("closing")):
+    disputed = after and (lu.get("failed") or lu.get("question"))
+    left_open = not after and la.get("asks") and not la.get("closing")
+    if la.get("done") and not broken and not disputed and not left_open:
         return "resolved", "done"
     if not ev["user_last"] and (la.get("asks") or la.get("offer")) and \
             not la.get("closing"):

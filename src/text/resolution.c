@@ -54,6 +54,12 @@ static const char *ct_resolution_which(const struct ct_senti_model *m,
 {
 	bool later = c->user_turns > 1;
 	bool after = c->lu_at > c->la_at; /* the caller spoke last */
+	/* Rule 8: the caller then complained or asked; the assistant's last
+	 * turn ends the call on a question that is not a closing one. */
+	bool disputed = after && (ct_resolution_has(c->lu, CT_CUE_FAILED) ||
+				  ct_resolution_has(c->lu, CT_CUE_QUESTION));
+	bool left_open = !after && ct_resolution_has(c->la, CT_CUE_ASKS) &&
+			 !ct_resolution_has(c->la, CT_CUE_CLOSING);
 
 	*res = CT_RESOLUTION_INCOMPLETE;
 	if (end == CT_END_STALE)
@@ -76,10 +82,7 @@ static const char *ct_resolution_which(const struct ct_senti_model *m,
 		return "unable";
 	*res = CT_RESOLUTION_RESOLVED;
 	if (ct_resolution_has(c->la, CT_CUE_DONE) && end != CT_END_BROKEN &&
-	    !(after && (ct_resolution_has(c->lu, CT_CUE_FAILED) ||
-			ct_resolution_has(c->lu, CT_CUE_QUESTION))) &&
-	    !(!after && ct_resolution_has(c->la, CT_CUE_ASKS) &&
-	      !ct_resolution_has(c->la, CT_CUE_CLOSING)))
+	    !disputed && !left_open)
 		return "done";
 	*res = CT_RESOLUTION_INCOMPLETE;
 	if (!c->user_last && (ct_resolution_has(c->la, CT_CUE_ASKS) ||
